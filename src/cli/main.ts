@@ -1,0 +1,118 @@
+/**
+ * The CLI: a thin shell over the library. The only module that touches process.* (via io).
+ * Exit codes (policy-language.md §5): 0 clean, 1 findings at error (or too many warnings), 2 usage or unreadable input.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DRC_VERSION } from '../generated/version.js';
+import { runLint } from './lint.js';
+import { explainRule, listRules } from './rules.js';
+import { EXIT, UsageError, type Io } from './io.js';
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('drc')
+    .description('Disaster-recovery policy compiler and linter')
+    .version(DRC_VERSION, '-v, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  drc lint drc.yaml                          lint a policy (stylish output)
+  drc lint drc.yaml --format sarif --output-file drc.sarif
+  drc build drc.yaml --out out/              compile every artifact
+  drc explain rpo-feasible                   why a rule exists, its thresholds and sources
+  drc diff git:main:drc.yaml drc.yaml        what a change weakens`,
+    );
+
+  program
+    .command('lint')
+    .description('parse, validate and check policies; print diagnostics')
+    .argument('[files...]', 'policy files', ['drc.yaml'])
+    .addOption(new Option('-f, --format <name...>', 'output format(s): stylish, json, sarif, github, junit, gitlab; name:file writes to a file'))
+    .option('-o, --output-file <file...>', 'write the matching --format to this file')
+    .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseCount)
+    .option('--config <file>', 'configuration file (default: .drc.yaml found upward)')
+    .option('--baseline <old>', 'also report what weakened since OLD (file or git:REF:path)')
+    .option('--update-baseline', 'accept the current findings into .drc-baseline.json')
+    .option('--prune-baseline', 'drop baseline entries that no longer match a finding')
+    .option('--no-color', 'disable colours')
+    .addHelpText('after', '\nExamples:\n  drc lint\n  drc lint policies/*.yaml --format json\n  drc lint drc.yaml --format stylish --format sarif:drc.sarif\n')
+    .action(async (files: string[], opts) => {
+      io.exitCode = await runLint(io, files, opts);
+    });
+
+  program
+    .command('rules')
+    .description('list the rule catalogue, one line each')
+    .action(() => {
+      io.stdout(listRules());
+    });
+
+  program
+    .command('explain')
+    .description("a rule's rationale, thresholds, sources and examples")
+    .argument('<rule>', 'rule id, e.g. rpo-feasible')
+    .action((id: string) => {
+      io.stdout(explainRule(id));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the policy language')
+    .action(async () => {
+      const { policySchemaText } = await import('./schema.js');
+      io.stdout(policySchemaText());
+    });
+
+  program
+    .command('build')
+    .description('lint, then emit every artifact (nothing when lint has errors)')
+    .argument('[file]', 'policy file', 'drc.yaml')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--check', 'exit 1 when DIR differs from what a build would write')
+    .option('-f, --format <name>', 'format of diagnostics', 'stylish')
+    .action(async (file: string, opts) => {
+      const { runBuild } = await import('./build.js');
+      io.exitCode = await runBuild(io, file, opts);
+    });
+
+  return program;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--max-warnings takes a whole number, got "${value}"`);
+  return n;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return io.exitCode ?? EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`drc: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    // A bug, not the user's fault: one line, no stack trace unless asked for.
+    io.stderr(`drc: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.DRC_DEBUG) io.stderr(`${(error as Error).stack}\n`);
+    return EXIT.internal;
+  }
+}
+
+/** Entry point of the bundled CLI (bin/drc.js). */
+export async function cli(): Promise<void> {
+  const { processIo } = await import('./io.js');
+  const io = processIo();
+  const code = await main(process.argv.slice(2), io);
+  await io.flush();
+  process.exitCode = code;
+}

@@ -59,6 +59,8 @@ export function loadYaml(text: string, file: string): Loaded {
 }
 
 function firstLine(message: string): string {
+  // yaml reports a stack overflow on extreme nesting as an ordinary error; say what it means.
+  if (message.includes('Maximum call stack size exceeded')) return `nesting deeper than ${MAX_DEPTH} levels`;
   const line = message.split('\n')[0] ?? message;
   return line.replace(/ at line \d+, column \d+:?$/, '');
 }

@@ -1,0 +1,38 @@
+/**
+ * Handlebars for shell scripts and markdown only (architecture.md): strict mode (a missing value is an
+ * error, not an empty string), no HTML escaping, and explicit helpers: `{{sh x}}` quotes for POSIX shells,
+ * `{{md x}}` escapes a markdown table cell. A template that prints a policy value without one is a bug.
+ */
+import Handlebars from 'handlebars';
+
+/** POSIX single-quote escaping: safe for any byte string except NUL. */
+export function shellQuote(value: unknown): string {
+  const text = String(value);
+  if (text.includes('\0')) throw new Error('a NUL byte cannot be passed to a shell script');
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Escapes a markdown table cell: pipes, backslashes, line breaks, and HTML-significant characters. */
+export function markdownCell(value: unknown): string {
+  return String(value ?? '')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, '<br>')
+    .replace(/([`*_[\]])/g, '\\$1');
+}
+
+const runtime = Handlebars.create();
+runtime.registerHelper('sh', (value: unknown) => shellQuote(value));
+runtime.registerHelper('md', (value: unknown) => markdownCell(value));
+runtime.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+runtime.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(String(sep)) : ''));
+
+export function compileTemplate<T>(source: string): (data: T) => string {
+  return runtime.compile<T>(source, { strict: true, noEscape: true });
+}
+
+export function registerHelper(name: string, fn: Handlebars.HelperDelegate): void {
+  runtime.registerHelper(name, fn);
+}

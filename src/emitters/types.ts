@@ -1,0 +1,23 @@
+import type { RuleMeta } from '../checker/rule.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Policy } from '../model/types.js';
+
+/** One output file, in memory until the build writes every file at once. */
+export interface Artifact {
+  /** Relative path inside the output folder, forward slashes. */
+  path: string;
+  content: string;
+  /** 0o755 for scripts; 0o644 otherwise. */
+  executable?: boolean;
+}
+
+export interface EmitContext {
+  policy: Policy;
+  /** The lint run's diagnostics (no errors when emitting), for the compliance report. */
+  diagnostics: Diagnostic[];
+  rules: RuleMeta[];
+  drcVersion: string;
+}
+
+/** An artifact family: data in, files out. No I/O. */
+export type Emitter = (context: EmitContext) => Artifact[];

@@ -59,4 +59,7 @@ await build({
   banner: { js: "import { createRequire as __drcCreateRequire } from 'node:module'; const require = __drcCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
+  // Smaller code parses faster at start-up; names are kept so stack traces (DRC_DEBUG=1) stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });

@@ -1,0 +1,74 @@
+// `npm run bench`: times drc against baselines measured in the same run (ratios, not absolute targets).
+// Each measurement is a fresh process, median of several runs; peak memory from /usr/bin/time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generatePolicy } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(root, '.tmp', 'bench');
+mkdirSync(work, { recursive: true });
+const drc = join(root, 'bin', 'drc.js');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const hasTime = existsSync('/usr/bin/time');
+
+function measure(args, { expectCodes = [0, 1] } = {}) {
+  const times = [];
+  let rssKb = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    const result = hasTime
+      ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 })
+      : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (!expectCodes.includes(result.status)) {
+      throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
+    }
+    if (hasTime) rssKb = Math.max(rssKb, Number(result.stderr.trim().split('\n').pop()) || 0);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)], rssMb: rssKb / 1024 };
+}
+
+const yamlOnly = join(work, 'yaml-only.mjs');
+writeFileSync(yamlOnly, `import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from ${JSON.stringify(join(root, 'node_modules', 'yaml', 'dist', 'index.js'))};
+const lineCounter = new LineCounter();
+parseDocument(readFileSync(process.argv[2], 'utf8'), { lineCounter, uniqueKeys: false });
+`);
+
+const rows = [];
+const row = (name, m, baseline, baselineName) => {
+  rows.push({ name, ms: m.ms, rssMb: m.rssMb, ratio: baseline ? m.ms / baseline.ms : null, baselineName });
+};
+
+const bare = measure(['-e', '0']);
+row('node -e 0 (bare start-up)', bare);
+const small = join(root, 'examples', 'acme', 'drc.yaml');
+row('drc lint examples/acme (small policy)', measure([drc, 'lint', small]), bare, 'node -e 0');
+
+const only = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const skipBuild = process.env.BENCH_SKIP_BUILD === '1';
+for (const count of only) {
+  const file = join(work, `policy-${count}.yaml`);
+  writeFileSync(file, generatePolicy(count));
+  const yamlParse = measure([yamlOnly, file]);
+  row(`yaml parseDocument, ${count} services`, yamlParse);
+  const lint = measure([drc, 'lint', file, '--format', 'json']);
+  row(`drc lint, ${count} services`, lint, yamlParse, 'yaml alone');
+  if (!skipBuild) {
+    const out = join(work, `out-${count}`);
+    const build = measure([drc, 'build', file, '--out', out]);
+    row(`drc build, ${count} services`, build, lint, 'drc lint');
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`${pad('benchmark', 44)} ${pad('median ms', 10)} ${pad('peak MB', 8)} ratio`);
+for (const r of rows) {
+  const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}× ${r.baselineName}`;
+  console.log(`${pad(r.name, 44)} ${pad(r.ms.toFixed(0), 10)} ${pad(r.rssMb ? r.rssMb.toFixed(0) : '-', 8)} ${ratio}`);
+}
+console.log(`(${runs} runs each, median; node ${process.version})`);

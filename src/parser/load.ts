@@ -3,9 +3,9 @@
  * Duplicate keys are found here in linear time (yaml's own check is quadratic on large maps),
  * and alias expansion and nesting depth are bounded so hostile input cannot exhaust memory or stack.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Finding } from '../checker/rule.js';
-import { SourceIndex, type ContainerRanges, type ScalarStyle, type Span } from './source.js';
+import { SourceIndex, spanOf, type ContainerNode, type Span } from './source.js';
 
 /** Nodes an alias may bring in, in all; past this the document is rejected (alias bombs). */
 export const MAX_ALIAS_NODES = 10_000;
@@ -54,7 +54,7 @@ export function loadYaml(text: string, file: string): Loaded {
   const walker = new Walker(doc, text, findings);
   const data = doc.contents ? walker.convert(doc.contents as Node, '', 0) : null;
   const source = new SourceIndex(file, text, lineCounter, data);
-  for (const [container, ranges] of walker.ranges) source.containers.set(container, ranges);
+  for (const [container, node] of walker.containers) source.containers.set(container, node);
   return { data, source, findings, fatal: walker.fatal };
 }
 
@@ -66,7 +66,7 @@ function firstLine(message: string): string {
 }
 
 class Walker {
-  readonly ranges: [object, ContainerRanges][] = [];
+  readonly containers: [object, ContainerNode][] = [];
   fatal = false;
   private aliasNodes = 0;
   private readonly sizes = new Map<Node, number>();
@@ -95,8 +95,7 @@ class Walker {
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
-      const ranges = this.container(node);
-      this.ranges.push([out, ranges]);
+      this.containers.push([out, node]);
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') {
@@ -110,32 +109,26 @@ class Walker {
         }
         const key = String(keyNode.value);
         const keySpan = spanOf(keyNode);
-        const childPointer = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        if (ranges.keys.has(key)) {
-          this.findings.push({ rule: 'schema', path: childPointer, span: keySpan, message: `duplicate key "${key}"` });
+        // Pointers are only built where they can be needed: not for scalars, the bulk of a policy.
+        const childPointer = () => `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (Object.prototype.hasOwnProperty.call(out, key)) {
+          this.findings.push({ rule: 'schema', path: childPointer(), span: keySpan, message: `duplicate key "${key}"` });
           continue;
         }
         const valueNode = pair.value as Node | null;
-        const value = valueNode ? this.convert(valueNode, childPointer, depth + 1) : null;
-        // defineProperty keeps a key named __proto__ an ordinary key.
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-        ranges.keys.set(key, keySpan);
-        ranges.values.set(key, valueNode ? spanOf(valueNode) : [keySpan[1], keySpan[1]]);
-        ranges.styles.set(key, styleOf(valueNode));
+        const value = valueNode ? this.convert(valueNode, isScalar(valueNode) ? '' : childPointer(), depth + 1) : null;
+        // defineProperty keeps a key named __proto__ an ordinary key; plain assignment is much faster.
+        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        else out[key] = value;
       }
       return out;
     }
     if (isSeq(node)) {
       const out: unknown[] = [];
-      const ranges = this.container(node);
-      this.ranges.push([out, ranges]);
+      this.containers.push([out, node]);
       node.items.forEach((item, index) => {
         const itemNode = item as Node | null;
         out.push(itemNode ? this.convert(itemNode, `${pointer}/${index}`, depth + 1) : null);
-        const span = itemNode ? spanOf(itemNode) : ranges.self;
-        ranges.values.set(index, span);
-        ranges.keys.set(index, span);
-        ranges.styles.set(index, styleOf(itemNode));
       });
       return out;
     }
@@ -146,10 +139,6 @@ class Walker {
       return value;
     }
     return null;
-  }
-
-  private container(node: Node): ContainerRanges {
-    return { self: spanOf(node), keys: new Map(), values: new Map(), styles: new Map() };
   }
 
   /** Node count of a subtree, memoised so nested aliases cost linear time to measure. */
@@ -179,26 +168,5 @@ class Walker {
   private fail(node: Node, message: string): void {
     this.fatal = true;
     this.findings.push({ rule: 'schema', path: '', span: spanOf(node), message });
-  }
-}
-
-function spanOf(node: Node | null | undefined): Span {
-  const range = node?.range;
-  if (!range) return [0, 0];
-  return [range[0], range[1]];
-}
-
-function styleOf(node: Node | null | undefined): ScalarStyle {
-  if (!node || !isScalar(node)) return 'OTHER';
-  const type = (node as Scalar).type;
-  switch (type) {
-    case 'PLAIN':
-    case 'QUOTE_SINGLE':
-    case 'QUOTE_DOUBLE':
-    case 'BLOCK_LITERAL':
-    case 'BLOCK_FOLDED':
-      return type;
-    default:
-      return 'OTHER';
   }
 }

@@ -2,19 +2,23 @@
  * Where every value of a policy came from. Built once while the YAML tree is turned into plain data,
  * so a JSON pointer resolves to a source range in O(depth) without walking YAML again.
  */
-import type { LineCounter } from 'yaml';
+import { isMap, isScalar, type LineCounter, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** [start, end) offsets into the policy text. */
 export type Span = [number, number];
 
 export type ScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED' | 'OTHER';
 
-/** Ranges of one container's children, keyed by map key or array index. */
-export interface ContainerRanges {
-  self: Span;
-  keys: Map<string | number, Span>;
-  values: Map<string | number, Span>;
-  styles: Map<string | number, ScalarStyle>;
+/**
+ * The yaml node a converted container came from. Children are looked up on the node itself (keeping
+ * no per-key tables keeps large policies cheap); maps with many keys get a key index on first lookup.
+ */
+export type ContainerNode = YAMLMap | YAMLSeq;
+
+interface Child {
+  key: Span;
+  value: Span;
+  style: ScalarStyle;
 }
 
 export interface Position {
@@ -25,7 +29,8 @@ export interface Position {
 }
 
 export class SourceIndex {
-  readonly containers = new WeakMap<object, ContainerRanges>();
+  readonly containers = new WeakMap<object, ContainerNode>();
+  private readonly keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   constructor(
     readonly file: string,
@@ -41,6 +46,45 @@ export class SourceIndex {
     return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
   }
 
+  /** Key span, value span and scalar style of one child of a converted container. */
+  child(container: object, key: string | number): Child | null {
+    const node = this.containers.get(container);
+    if (!node) return null;
+    if (isMap(node)) {
+      const pair = this.pairOf(node, String(key));
+      if (!pair) return null;
+      const keySpan = spanOf(pair.key as Node | null);
+      const value = pair.value as Node | null;
+      return { key: keySpan, value: value ? spanOf(value) : [keySpan[1], keySpan[1]], style: styleOf(value) };
+    }
+    const item = node.items[Number(key)] as Node | null | undefined;
+    if (item === undefined) return null;
+    const span = item ? spanOf(item) : spanOf(node);
+    return { key: span, value: span, style: styleOf(item) };
+  }
+
+  /** The span of the container node itself. */
+  selfSpan(container: object): Span | null {
+    const node = this.containers.get(container);
+    return node ? spanOf(node) : null;
+  }
+
+  private pairOf(node: YAMLMap, key: string): Pair | undefined {
+    if (node.items.length <= 16) {
+      // The first occurrence wins, as in the converted data (later duplicates are reported, not kept).
+      return node.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+    }
+    let index = this.keyIndexes.get(node);
+    if (!index) {
+      index = new Map();
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair as Pair);
+      }
+      this.keyIndexes.set(node, index);
+    }
+    return index.get(key);
+  }
+
   /**
    * The span of the value (or key) at a JSON pointer; when the pointer names something absent,
    * the key of the deepest ancestor that exists (so a missing field points at its owner).
@@ -48,37 +92,26 @@ export class SourceIndex {
   span(pointer: string, atKey = false): Span {
     const segments = parsePointer(pointer);
     let node: unknown = this.root;
-    let best: Span = [0, 0];
+    let best: Span | null = null;
     for (let i = 0; i < segments.length; i++) {
       if (node === null || typeof node !== 'object') break;
-      const ranges = this.containers.get(node);
-      if (!ranges) break;
-      const key: string | number = Array.isArray(node) ? Number(segments[i]) : segments[i]!;
-      const value = ranges.values.get(key);
-      const keySpan = ranges.keys.get(key);
-      if (!value) break;
-      const last = i === segments.length - 1;
-      if (last) return atKey && keySpan ? keySpan : value;
-      best = keySpan ?? value;
-      node = (node as Record<string | number, unknown>)[key];
+      const child = this.child(node, segments[i]!);
+      if (!child) break;
+      if (i === segments.length - 1) return atKey ? child.key : child.value;
+      best = child.key;
+      node = (node as Record<string, unknown>)[Array.isArray(node) ? Number(segments[i]) : segments[i]!];
     }
-    if (best[0] === 0 && best[1] === 0) {
-      const rootRanges = this.root !== null && typeof this.root === 'object' ? this.containers.get(this.root) : undefined;
-      if (rootRanges) return [rootRanges.self[0], rootRanges.self[0]];
-    }
-    return best;
+    if (best) return best;
+    const self = this.root !== null && typeof this.root === 'object' ? this.selfSpan(this.root) : null;
+    return self ? [self[0], self[0]] : [0, 0];
   }
 
   /** Whether the pointer names a value that is present in the document. */
   has(pointer: string): boolean {
-    const segments = parsePointer(pointer);
     let node: unknown = this.root;
-    for (const segment of segments) {
-      if (node === null || typeof node !== 'object') return false;
-      const ranges = this.containers.get(node);
-      const key: string | number = Array.isArray(node) ? Number(segment) : segment;
-      if (!ranges?.values.has(key)) return false;
-      node = (node as Record<string | number, unknown>)[key];
+    for (const segment of parsePointer(pointer)) {
+      if (node === null || typeof node !== 'object' || !this.child(node, segment)) return false;
+      node = (node as Record<string, unknown>)[Array.isArray(node) ? Number(segment) : segment];
     }
     return true;
   }
@@ -100,15 +133,13 @@ export class SourceIndex {
   styleOf(pointer: string): ScalarStyle {
     const segments = parsePointer(pointer);
     if (segments.length === 0) return 'OTHER';
-    const parentPointer = segments.slice(0, -1);
     let node: unknown = this.root;
-    for (const segment of parentPointer) {
+    for (const segment of segments.slice(0, -1)) {
       if (node === null || typeof node !== 'object') return 'OTHER';
       node = (node as Record<string, unknown>)[Array.isArray(node) ? Number(segment) : segment];
     }
     if (node === null || typeof node !== 'object') return 'OTHER';
-    const last = segments[segments.length - 1]!;
-    return this.containers.get(node)?.styles.get(Array.isArray(node) ? Number(last) : last) ?? 'OTHER';
+    return this.child(node, segments[segments.length - 1]!)?.style ?? 'OTHER';
   }
 
   locate(pointer: string, atKey = false): Position {
@@ -176,5 +207,25 @@ export function sourceOffset(raw: string, style: ScalarStyle, index: number): nu
     }
     default:
       return Math.min(index, raw.length);
+  }
+}
+
+export function spanOf(node: Node | null | undefined): Span {
+  const range = node?.range;
+  if (!range) return [0, 0];
+  return [range[0], range[1]];
+}
+
+export function styleOf(node: Node | null | undefined): ScalarStyle {
+  if (!node || !isScalar(node)) return 'OTHER';
+  switch (node.type) {
+    case 'PLAIN':
+    case 'QUOTE_SINGLE':
+    case 'QUOTE_DOUBLE':
+    case 'BLOCK_LITERAL':
+    case 'BLOCK_FOLDED':
+      return node.type;
+    default:
+      return 'OTHER';
   }
 }

@@ -1,0 +1,306 @@
+/**
+ * Alert rules per service, each paired with the promtool scenario that proves it fires when it should
+ * and stays quiet when it should not. The rules file and the test file are both built from this list,
+ * so they cannot drift apart. Metric names come from layout.METRICS plus the documented EXTERNAL_METRICS.
+ */
+import type { Policy, Service } from '../../model/types.js';
+import { durationWords } from '../../parser/values.js';
+import { METRICS, tierName } from '../layout.js';
+import { planVelero, type VeleroPlan } from '../kubernetes/plan.js';
+
+/** Metrics from other exporters that the rules use (docs/artifacts/monitoring.md). */
+export const EXTERNAL_METRICS = {
+  /** Velero server (:8085/metrics), label `schedule`. */
+  veleroLastSuccess: 'velero_backup_last_successful_timestamp',
+  veleroFailures: 'velero_backup_failure_total',
+  veleroPartialFailures: 'velero_backup_partial_failure_total',
+  /** postgres_exporter's pg_stat_archiver collector; the scrape must add a `service` label. */
+  pgArchiveAge: 'pg_stat_archiver_last_archive_age',
+  pgArchiveFailed: 'pg_stat_archiver_failed_count',
+} as const;
+
+export type Labels = Record<string, string>;
+
+/** How the generated promtool test drives one alert. Times are seconds. */
+export type Scenario =
+  /** `time() - metric > threshold`: the series holds a constant timestamp. */
+  | { kind: 'age'; metric: string; series: Labels; threshold: number }
+  /** `metric == 0`. */
+  | { kind: 'zero'; metric: string; series: Labels }
+  /** gauge `metric > threshold`. */
+  | { kind: 'above'; metric: string; series: Labels; threshold: number }
+  /** `increase(counter[w]) > 0`, the counter rising every minute. */
+  | { kind: 'increase'; metric: string; series: Labels }
+  /** `absent(metric{selector})`: the labels absent() yields are `series`. */
+  | { kind: 'absent'; metric: string; series: Labels };
+
+export interface AlertSpec {
+  group: string;
+  alert: string;
+  expr: string;
+  forSeconds: number;
+  /** Static rule labels (escaped for Go templates). */
+  labels: Labels;
+  /** Annotation templates; may use `{{ $labels.region }}` / `{{ $labels.schedule }}`. */
+  annotations: Labels;
+  scenario: Scenario;
+}
+
+/** One series every healthy system exposes, and its healthy values (`ts` = rising timestamp). */
+export interface BaselineSeries {
+  metric: string;
+  labels: Labels;
+  healthy: 'ts' | 'one' | 'zero';
+}
+
+const MIN = 60;
+const HOUR = 3600;
+/** How long a service may have no restore-test metrics at all before it alerts. */
+export const RESTORE_TEST_ABSENT_FOR = 6 * HOUR;
+
+/** Prometheus duration text in the largest whole unit: 86400 → 1d, 5400 → 90m. */
+export function promDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s === 0) return '0s';
+  for (const [unit, f] of [['d', 86_400], ['h', HOUR], ['m', MIN]] as const) if (s % f === 0) return `${s / f}${unit}`;
+  return `${s}s`;
+}
+
+/** `for:` of a staleness alert: a tenth of its threshold, whole minutes, between 1 and 30 minutes. */
+export function holdFor(thresholdSeconds: number): number {
+  return Math.min(30 * MIN, Math.max(MIN, Math.floor(thresholdSeconds / 10 / MIN) * MIN));
+}
+
+/** Slack over a schedule gap before a missed run alerts: a quarter gap, between 15 minutes and 6 hours. */
+export function gapSlack(gapSeconds: number): number {
+  return Math.min(6 * HOUR, Math.max(15 * MIN, Math.floor(gapSeconds / 4 / MIN) * MIN));
+}
+
+/** Literal text inside a Prometheus template (labels and annotations are templates). */
+export function templateLiteral(text: string): string {
+  return text.replace(/\{\{/g, '{{ "{{" }}');
+}
+
+/** What promtool prints for a template: `{{ $labels.x }}` filled, escaped braces restored. */
+export function renderTemplate(template: string, labels: Labels): string {
+  return template
+    .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => labels[name] ?? '<no value>')
+    .replace(/\{\{ "\{\{" \}\}/g, '{{');
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function severity(service: Service): 'critical' | 'warning' {
+  return (service.minRegions?.value ?? 0) >= 2 || service.immutable?.value === true ? 'critical' : 'warning';
+}
+
+export function runbookUrl(policy: Policy, service: Service): string {
+  const url = policy.monitoring.runbookUrl;
+  return url ? url.split('{service}').join(service.name) : `docs/runbooks/${service.name}.md`;
+}
+
+export function staticLabels(policy: Policy, service: Service): Labels {
+  const labels: Labels = {};
+  for (const [k, v] of Object.entries(policy.monitoring.alertLabels).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`drc: monitoring.alert_labels: "${k}" is not a valid Prometheus label name`);
+    if (/[\0]/.test(v)) throw new Error(`drc: monitoring.alert_labels.${k} contains a NUL byte`);
+    labels[k] = templateLiteral(v);
+  }
+  // The computed labels win over alert_labels of the same name.
+  labels.severity = severity(service);
+  labels.service = service.name;
+  labels.tier = tierName(service);
+  return labels;
+}
+
+function sel(labels: Labels): string {
+  return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+}
+
+export interface ServiceAlerts {
+  service: Service;
+  alerts: AlertSpec[];
+  baseline: BaselineSeries[];
+}
+
+/** Thresholds of one service, for the alerts and the dashboard. */
+export interface ServiceThresholds {
+  /** Age of the newest scheduled copy that alerts (RPO, or schedule gap + slack for continuous services). */
+  backupAge: number | null;
+  restoreTestAge: number | null;
+  rto: number | null;
+  rpo: number | null;
+}
+
+export function thresholds(service: Service): ServiceThresholds {
+  const rpo = service.rpo?.value.seconds ?? null;
+  const gap = service.schedule?.value.maxGapSeconds ?? null;
+  const continuous = service.continuous?.value === true;
+  let backupAge: number | null;
+  if (continuous || rpo === null) backupAge = gap === null ? rpo : gap + gapSlack(gap);
+  else backupAge = rpo;
+  return { backupAge, restoreTestAge: service.restoreTest?.value.maxGapSeconds ?? null, rto: service.rto?.value.seconds ?? null, rpo };
+}
+
+export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPlan): ServiceAlerts {
+  const group = `drc-${service.name}`;
+  const labels = staticLabels(policy, service);
+  const runbook = templateLiteral(runbookUrl(policy, service));
+  const tier = tierName(service);
+  const region = service.regions[0] ?? policy.regions.primary;
+  const seriesLabels: Labels = { service: service.name, tier, region };
+  const alerts: AlertSpec[] = [];
+  const baseline: BaselineSeries[] = [];
+  const svc = sel({ service: service.name });
+  const add = (alert: string, expr: string, forSeconds: number, summary: string, description: string, scenario: Scenario, extra: Labels = {}) =>
+    alerts.push({
+      group,
+      alert,
+      expr,
+      forSeconds,
+      labels: { ...labels, ...extra },
+      annotations: { summary: templateLiteral(summary), description, runbook_url: runbook },
+      scenario,
+    });
+  const t = thresholds(service);
+  const name = service.name;
+
+  const veleroService = velero.services.find((v) => v.service.name === name);
+  if (veleroService) {
+    for (const s of veleroService.schedules) {
+      const threshold = s.gapSeconds + gapSlack(s.gapSeconds);
+      add(
+        'DrcVeleroBackupTooOld',
+        `time() - ${EXTERNAL_METRICS.veleroLastSuccess}${sel({ schedule: s.name })} > ${threshold}`,
+        holdFor(threshold),
+        `${name}: Velero schedule ${s.name} missed its backups`,
+        `The newest successful backup of Velero schedule {{ $labels.schedule }} is older than ${durationWords(threshold)} (schedule gap ${durationWords(s.gapSeconds)} plus slack).`,
+        { kind: 'age', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: s.name }, threshold },
+        { schedule: s.name },
+      );
+      baseline.push(
+        { metric: EXTERNAL_METRICS.veleroLastSuccess, labels: { schedule: s.name }, healthy: 'ts' },
+        { metric: EXTERNAL_METRICS.veleroFailures, labels: { schedule: s.name }, healthy: 'zero' },
+        { metric: EXTERNAL_METRICS.veleroPartialFailures, labels: { schedule: s.name }, healthy: 'zero' },
+      );
+    }
+    const main = veleroService.schedules[0];
+    if (main) {
+      const forAbsent = main.gapSeconds + gapSlack(main.gapSeconds);
+      add(
+        'DrcVeleroMetricsMissing',
+        `absent(${EXTERNAL_METRICS.veleroLastSuccess}${sel({ schedule: main.name })})`,
+        forAbsent,
+        `${name}: no Velero backup success recorded for schedule ${main.name}`,
+        `Velero reports no successful backup of schedule ${main.name} for ${durationWords(forAbsent)}: Velero is not scraped, was restarted and has not completed a backup since, or the schedule does not exist.`,
+        { kind: 'absent', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: main.name } },
+      );
+      const names = veleroService.schedules.map((s) => s.name).join('|');
+      const failSel = `{schedule=~"${names}"}`;
+      add(
+        'DrcVeleroBackupFailed',
+        `increase(${EXTERNAL_METRICS.veleroFailures}${failSel}[1h]) > 0 or increase(${EXTERNAL_METRICS.veleroPartialFailures}${failSel}[1h]) > 0`,
+        MIN,
+        `${name}: a Velero backup failed`,
+        'A backup of Velero schedule {{ $labels.schedule }} failed or partially failed in the last hour.',
+        { kind: 'increase', metric: EXTERNAL_METRICS.veleroFailures, series: { schedule: main.name } },
+      );
+    }
+  } else {
+    if (t.backupAge !== null) {
+      const why = service.continuous?.value
+        ? `the schedule's longest gap for full copies plus slack (the RPO is met by the continuous mechanism)`
+        : `RPO ${durationWords(t.backupAge)}`;
+      add(
+        'DrcBackupTooOld',
+        `time() - ${METRICS.backupLastSuccess}${svc} > ${t.backupAge}`,
+        holdFor(t.backupAge),
+        `${name}: newest backup older than ${durationWords(t.backupAge)}`,
+        `The newest successful backup of ${name} in {{ $labels.region }} is older than ${durationWords(t.backupAge)} (${why}).`,
+        { kind: 'age', metric: METRICS.backupLastSuccess, series: seriesLabels, threshold: t.backupAge },
+      );
+      const forAbsent = Math.min(t.backupAge, HOUR);
+      add(
+        'DrcBackupMetricsMissing',
+        `absent(${METRICS.backupLastSuccess}${svc})`,
+        Math.max(5 * MIN, forAbsent),
+        `${name}: no backup metrics`,
+        `No ${METRICS.backupLastSuccess} series for ${name}: the backup has never succeeded, or its textfile is not collected.`,
+        { kind: 'absent', metric: METRICS.backupLastSuccess, series: { service: name } },
+      );
+    }
+    add(
+      'DrcBackupFailed',
+      `${METRICS.backupLastStatus}${svc} == 0`,
+      MIN,
+      `${name}: the last backup failed`,
+      `The last backup run of ${name} to {{ $labels.region }} failed.`,
+      { kind: 'zero', metric: METRICS.backupLastStatus, series: seriesLabels },
+    );
+    for (const r of service.regions.length > 0 ? service.regions : [region]) {
+      const l = { service: name, tier, region: r };
+      baseline.push({ metric: METRICS.backupLastSuccess, labels: l, healthy: 'ts' }, { metric: METRICS.backupLastStatus, labels: l, healthy: 'one' });
+    }
+  }
+
+  if (service.postgresql?.pitr && t.rpo !== null) {
+    add(
+      'DrcWalArchiveStale',
+      `${EXTERNAL_METRICS.pgArchiveAge}${svc} > ${t.rpo}`,
+      holdFor(t.rpo),
+      `${name}: WAL archiving is behind the RPO`,
+      `PostgreSQL archived its last WAL segment more than ${durationWords(t.rpo)} ago (RPO): point-in-time recovery would lose more than the RPO.`,
+      { kind: 'above', metric: EXTERNAL_METRICS.pgArchiveAge, series: { service: name }, threshold: t.rpo },
+    );
+    add(
+      'DrcWalArchiveFailing',
+      `increase(${EXTERNAL_METRICS.pgArchiveFailed}${svc}[5m]) > 0`,
+      10 * MIN,
+      `${name}: WAL archiving keeps failing`,
+      `archive_command (pgbackrest archive-push) of ${name} has failed for 10 minutes; pg_wal grows until it succeeds.`,
+      { kind: 'increase', metric: EXTERNAL_METRICS.pgArchiveFailed, series: { service: name } },
+    );
+    baseline.push(
+      { metric: EXTERNAL_METRICS.pgArchiveAge, labels: { service: name }, healthy: 'zero' },
+      { metric: EXTERNAL_METRICS.pgArchiveFailed, labels: { service: name }, healthy: 'zero' },
+    );
+  }
+
+  const restoreLabels: Labels = { service: name, tier, region };
+  if (t.restoreTestAge !== null) {
+    add(
+      'DrcRestoreTestOverdue',
+      `time() - ${METRICS.restoreTestLastSuccess}${svc} > ${t.restoreTestAge}`,
+      holdFor(t.restoreTestAge),
+      `${name}: restore test overdue`,
+      `The last successful restore test of ${name} is older than ${durationWords(t.restoreTestAge)} (restore_test ${service.restoreTest!.value.text}).`,
+      { kind: 'age', metric: METRICS.restoreTestLastSuccess, series: restoreLabels, threshold: t.restoreTestAge },
+    );
+    add(
+      'DrcRestoreTestMissing',
+      `absent(${METRICS.restoreTestLastSuccess}${svc})`,
+      RESTORE_TEST_ABSENT_FOR,
+      `${name}: no restore test recorded`,
+      `No ${METRICS.restoreTestLastSuccess} series for ${name} for ${durationWords(RESTORE_TEST_ABSENT_FOR)}: run scripts/${name}/restore-test.sh and collect its metrics.`,
+      { kind: 'absent', metric: METRICS.restoreTestLastSuccess, series: { service: name } },
+    );
+  }
+  add(
+    'DrcRestoreTestFailed',
+    `${METRICS.restoreTestLastStatus}${svc} == 0`,
+    MIN,
+    `${name}: the last restore test failed`,
+    `The last restore test of ${name} failed: the backups may not be restorable.`,
+    { kind: 'zero', metric: METRICS.restoreTestLastStatus, series: restoreLabels },
+  );
+  baseline.push(
+    { metric: METRICS.restoreTestLastSuccess, labels: restoreLabels, healthy: 'ts' },
+    { metric: METRICS.restoreTestLastStatus, labels: restoreLabels, healthy: 'one' },
+  );
+  return { service, alerts, baseline };
+}
+
+export function policyAlerts(policy: Policy): ServiceAlerts[] {
+  const velero = planVelero(policy);
+  return [...policy.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((s) => serviceAlerts(policy, s, velero));
+}

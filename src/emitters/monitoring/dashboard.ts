@@ -1,0 +1,168 @@
+/**
+ * A Grafana dashboard (Classic JSON model, schemaVersion 39) over the drc metrics: backup age vs RPO,
+ * backup duration vs RTO, backup size, restore-test age, last status. Deterministic: fixed panel ids,
+ * a uid derived from the policy name, no timestamps.
+ */
+import { createHash } from 'node:crypto';
+import type { Policy, Service } from '../../model/types.js';
+import { METRICS } from '../layout.js';
+import { thresholds } from './alerts.js';
+
+export const SCHEMA_VERSION = 39;
+const DS = { type: 'prometheus', uid: '${DS_PROMETHEUS}' };
+const FILTER = 'tier=~"$tier"';
+
+export function dashboardUid(policyName: string): string {
+  const uid = `drc-${policyName}`;
+  if (uid.length <= 40) return uid;
+  return `${uid.slice(0, 31)}-${createHash('sha256').update(policyName).digest('hex').slice(0, 8)}`;
+}
+
+/** refId A..Z, then AA, AB… */
+function refId(i: number): string {
+  let s = '';
+  let n = i;
+  do {
+    s = String.fromCharCode(65 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return s;
+}
+
+type Threshold = (s: Service) => number | null;
+
+/** A time series panel with one query per service, each with its own threshold line. */
+function perServicePanel(
+  id: number,
+  title: string,
+  description: string,
+  services: Service[],
+  query: (s: Service) => string,
+  unit: string,
+  threshold: Threshold,
+  gridPos: { x: number; y: number; w: number; h: number },
+): unknown {
+  const targets = services.map((s, i) => ({
+    datasource: DS,
+    refId: refId(i),
+    expr: query(s),
+    legendFormat: '{{service}} {{region}}',
+  }));
+  const overrides = services.flatMap((s, i) => {
+    const limit = threshold(s);
+    if (limit === null) return [];
+    return [{
+      matcher: { id: 'byFrameRefID', options: refId(i) },
+      properties: [
+        { id: 'thresholds', value: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: limit }] } },
+        { id: 'custom.thresholdsStyle', value: { mode: 'line+area' } },
+      ],
+    }];
+  });
+  return {
+    id,
+    type: 'timeseries',
+    title,
+    description,
+    datasource: DS,
+    gridPos,
+    targets,
+    fieldConfig: {
+      defaults: {
+        unit,
+        color: { mode: 'palette-classic' },
+        custom: { thresholdsStyle: { mode: 'off' } },
+        thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }] },
+      },
+      overrides,
+    },
+    options: { legend: { displayMode: 'table', placement: 'right', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+  };
+}
+
+function svcFilter(s: Service): string {
+  return `{service="${s.name}",service=~"$service",${FILTER}}`;
+}
+
+export function dashboard(policy: Policy): unknown {
+  const services = [...policy.services].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const all = `{service=~"$service",${FILTER}}`;
+  const panels = [
+    perServicePanel(1, 'Backup age vs RPO', 'Seconds since the newest successful backup; the red line is the alert threshold (RPO, or schedule gap + slack for continuous services).',
+      services, (s) => `time() - ${METRICS.backupLastSuccess}${svcFilter(s)}`, 's', (s) => thresholds(s).backupAge, { x: 0, y: 0, w: 24, h: 9 }),
+    perServicePanel(2, 'Backup duration vs RTO', 'Duration of the last backup run; the red line is the RTO (a restore usually takes longer than the backup).',
+      services, (s) => `${METRICS.backupLastDuration}${svcFilter(s)}`, 's', (s) => thresholds(s).rto, { x: 0, y: 9, w: 12, h: 8 }),
+    {
+      id: 3,
+      type: 'timeseries',
+      title: 'Backup size',
+      datasource: DS,
+      gridPos: { x: 12, y: 9, w: 12, h: 8 },
+      targets: [{ datasource: DS, refId: 'A', expr: `${METRICS.backupLastSize}${all}`, legendFormat: '{{service}} {{region}}' }],
+      fieldConfig: { defaults: { unit: 'bytes', color: { mode: 'palette-classic' } }, overrides: [] },
+      options: { legend: { displayMode: 'table', placement: 'right', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+    },
+    perServicePanel(4, 'Restore-test age', 'Seconds since the last successful restore test; the red line is the restore_test frequency.',
+      services, (s) => `time() - ${METRICS.restoreTestLastSuccess}${svcFilter(s)}`, 's', (s) => thresholds(s).restoreTestAge, { x: 0, y: 17, w: 12, h: 8 }),
+    {
+      id: 5,
+      type: 'table',
+      title: 'Last status',
+      datasource: DS,
+      gridPos: { x: 12, y: 17, w: 12, h: 8 },
+      targets: [
+        { datasource: DS, refId: 'A', expr: `${METRICS.backupLastStatus}${all}`, format: 'table', instant: true, legendFormat: 'backup' },
+        { datasource: DS, refId: 'B', expr: `${METRICS.restoreTestLastStatus}${all}`, format: 'table', instant: true, legendFormat: 'restore test' },
+      ],
+      transformations: [{ id: 'merge', options: {} }, { id: 'organize', options: { excludeByName: { Time: true, __name__: true, instance: true, job: true } } }],
+      fieldConfig: {
+        defaults: {
+          mappings: [{ type: 'value', options: { '0': { text: 'FAILED', color: 'red', index: 0 }, '1': { text: 'OK', color: 'green', index: 1 } } }],
+          custom: { cellOptions: { type: 'color-background' } },
+          thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] },
+        },
+        overrides: [],
+      },
+      options: { showHeader: true, sortBy: [{ displayName: 'service', desc: false }] },
+    },
+  ];
+  const variable = (name: string, label: string, query: string) => ({
+    name,
+    label,
+    type: 'query',
+    datasource: DS,
+    query: { query, refId: `${name}-values` },
+    definition: query,
+    refresh: 2,
+    includeAll: true,
+    multi: true,
+    allValue: '.*',
+    current: { selected: true, text: ['All'], value: ['$__all'] },
+    sort: 1,
+    hide: 0,
+  });
+  return {
+    __inputs: [{ name: 'DS_PROMETHEUS', label: 'Prometheus', description: 'The Prometheus that scrapes the drc metrics', type: 'datasource', pluginId: 'prometheus', pluginName: 'Prometheus' }],
+    uid: dashboardUid(policy.name),
+    title: `drc backups: ${policy.name}`,
+    description: `Backups and restore tests of the services in policy ${policy.name} (generated by drc).`,
+    tags: ['drc', 'backup', 'disaster-recovery'],
+    timezone: 'utc',
+    schemaVersion: SCHEMA_VERSION,
+    version: 1,
+    editable: false,
+    graphTooltip: 1,
+    refresh: '1m',
+    time: { from: 'now-7d', to: 'now' },
+    links: [],
+    annotations: { list: [] },
+    templating: {
+      list: [
+        { name: 'DS_PROMETHEUS', label: 'Data source', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '' },
+        variable('tier', 'Tier', `label_values(${METRICS.backupLastSuccess}, tier)`),
+        variable('service', 'Service', `label_values(${METRICS.backupLastSuccess}{${FILTER}}, service)`),
+      ],
+    },
+    panels,
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Monitoring artifacts (policy-language.md §10): Prometheus alert rules over the metrics the scripts
+ * write (layout.METRICS) plus Velero's and postgres_exporter's (alerts.EXTERNAL_METRICS), a promtool
+ * test file proving each alert, and a Grafana dashboard. See docs/artifacts/monitoring.md.
+ */
+import { toJson, toYaml } from '../serialize.js';
+import type { Artifact, EmitContext, Emitter } from '../types.js';
+import { policyAlerts } from './alerts.js';
+import { dashboard } from './dashboard.js';
+import { RULES_FILE, TESTS_FILE, rulesDocument, testsDocument } from './rules.js';
+
+export const emit: Emitter = (context: EmitContext): Artifact[] => {
+  const policy = context.policy;
+  const alerts = policyAlerts(policy);
+  return [
+    { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts)) },
+    { path: `monitoring/prometheus/${TESTS_FILE}`, content: toYaml(testsDocument(alerts, RULES_FILE)) },
+    { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) },
+  ];
+};

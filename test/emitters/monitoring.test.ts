@@ -1,0 +1,229 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { lintText } from '../../src/checker/index.js';
+import { METRICS } from '../../src/emitters/layout.js';
+import { emit } from '../../src/emitters/monitoring/index.js';
+import { EXTERNAL_METRICS, holdFor, renderTemplate, templateLiteral } from '../../src/emitters/monitoring/alerts.js';
+import type { Artifact } from '../../src/emitters/types.js';
+import type { Policy } from '../../src/model/types.js';
+import { makeTempDir, requireTool, run } from '../harness/index.js';
+
+const SCHEMAS = '/work/shared/reference/prometheus-schemas';
+
+function validator(file: string): any {
+  const AjvClass = (Ajv as any).default ?? Ajv;
+  const formats = (addFormats as any).default ?? addFormats;
+  const ajv = new AjvClass({ allErrors: true, strict: false });
+  formats(ajv);
+  return ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')));
+}
+const VALIDATE_RULES = validator('prometheus.rules.json');
+const VALIDATE_TESTS = validator('prometheus.rules.test.json');
+
+function policyOf(text: string): Policy {
+  const lint = lintText(text, 'drc.yaml');
+  expect(lint.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.rule}: ${d.message}`)).toEqual([]);
+  return lint.policy!;
+}
+
+function build(policy: Policy): Artifact[] {
+  return emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' });
+}
+
+function content(artifacts: Artifact[], path: string): string {
+  const a = artifacts.find((x) => x.path === path);
+  expect(a, path).toBeDefined();
+  return a!.content;
+}
+
+const RULES = 'monitoring/prometheus/backup-alerts.yml';
+const TESTS = 'monitoring/prometheus/backup-alerts.test.yml';
+const DASHBOARD = 'monitoring/grafana/backup-dashboard.json';
+
+/** promtool check rules + test rules on the generated files, in a temp dir. */
+async function promtool(artifacts: Artifact[], rulesText = content(artifacts, RULES)) {
+  requireTool('promtool');
+  const tmp = makeTempDir('promtool');
+  try {
+    writeFileSync(join(tmp.path, 'backup-alerts.yml'), rulesText);
+    writeFileSync(join(tmp.path, 'backup-alerts.test.yml'), content(artifacts, TESTS));
+    const check = await run('promtool', ['check', 'rules', 'backup-alerts.yml'], { cwd: tmp.path });
+    const test = await run('promtool', ['test', 'rules', 'backup-alerts.test.yml'], { cwd: tmp.path, timeoutMs: 120_000 });
+    return { check, test };
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS)]);
+
+function metricNames(expr: string): string[] {
+  return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
+}
+
+const RICH = `
+version: 1
+name: rich
+regions: { primary: eu-west-1, secondary: [eu-central-1] }
+encryption: { at_rest: AES256 }
+storage:
+  main:
+    type: s3
+    bucket: rich-main-euw1
+    region: eu-west-1
+    replicas: [{ bucket: rich-main-euc1, region: eu-central-1 }]
+    object_lock: { mode: governance, days: 7 }
+tiers:
+  gold: { rto: 1h, rpo: 2m, retention: 14d, restore_test: weekly, min_regions: 2, dr_drill: quarterly }
+  bronze: { rto: 1d, rpo: 1d, retention: 7d, restore_test: monthly }
+defaults: { owner: team, storage: main }
+services:
+  ledger:
+    tier: gold
+    kind: postgresql
+    postgresql: { host: ledger.internal, port: 5432, database: ledger, user: backup, pitr: true }
+    schedule: every 90m
+  files:
+    tier: bronze
+    kind: files
+    environment: staging
+    paths: [/srv]
+    schedule: daily at 04:00
+  kube:
+    tier: gold
+    kind: kubernetes
+    namespaces: { include: [shop] }
+    schedule: every 2m
+    retention: { keep: { daily: 7, weekly: 2 } }
+monitoring:
+  runbook_url: "https://runbooks.example/{service}?ref={{x}}"
+  alert_labels: { team: "sre-{{ .oops }}", page: "yes" }
+`;
+
+describe('monitoring emitter', () => {
+  it('a rich policy: promtool check rules and promtool test rules pass', async () => {
+    const artifacts = build(policyOf(RICH));
+    expect(artifacts.map((a) => a.path)).toEqual([RULES, TESTS, DASHBOARD]);
+    const { check, test } = await promtool(artifacts);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+  });
+
+  it('the acme example: promtool check rules and promtool test rules pass', async () => {
+    const file = 'examples/acme/drc.yaml';
+    expect(existsSync(file)).toBe(true);
+    const artifacts = build(policyOf(readFileSync(file, 'utf8')));
+    const { check, test } = await promtool(artifacts);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    const rules = parse(content(artifacts, RULES));
+    const alerts = rules.groups.flatMap((g: any) => g.rules);
+    const db = alerts.filter((r: any) => r.labels.service === 'production-db');
+    expect(db.map((r: any) => r.alert)).toEqual(expect.arrayContaining(['DrcBackupTooOld', 'DrcWalArchiveStale', 'DrcWalArchiveFailing', 'DrcRestoreTestOverdue']));
+    expect(db.every((r: any) => r.labels.severity === 'critical' && r.labels.team === 'sre')).toBe(true);
+    expect(db[0].annotations.runbook_url).toBe('https://runbooks.acme.example/dr/production-db');
+    // WAL archiving watches the RPO (15m); the scheduled copies watch the schedule gap + slack (1h + 15m).
+    expect(db.find((r: any) => r.alert === 'DrcWalArchiveStale').expr).toBe('pg_stat_archiver_last_archive_age{service="production-db"} > 900');
+    expect(db.find((r: any) => r.alert === 'DrcBackupTooOld').expr).toBe('time() - drc_backup_last_success_timestamp_seconds{service="production-db"} > 4500');
+    const analytics = alerts.filter((r: any) => r.labels.service === 'analytics-db');
+    expect(analytics.every((r: any) => r.labels.severity === 'warning')).toBe(true);
+    const velero = alerts.filter((r: any) => r.alert === 'DrcVeleroBackupTooOld').map((r: any) => r.expr);
+    expect(velero).toEqual([
+      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state"} > 27000',
+      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state-daily"} > 108000',
+      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state-weekly"} > 626400',
+    ]);
+  });
+
+  it('the generated tests are real: a weakened threshold makes promtool test rules fail', async () => {
+    const artifacts = build(policyOf(RICH));
+    const broken = content(artifacts, RULES).replace('drc_backup_last_status{service="files"} == 0', 'drc_backup_last_status{service="files"} == 2');
+    expect(broken).not.toBe(content(artifacts, RULES));
+    const { test } = await promtool(artifacts, broken);
+    expect(test.code).toBe(1);
+    expect(test.stdout + test.stderr).toMatch(/DrcBackupFailed/);
+  });
+
+  it('rule and test files match the SchemaStore schemas', () => {
+    for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
+      const artifacts = build(policyOf(text));
+      const rules = parse(content(artifacts, RULES));
+      expect(VALIDATE_RULES(rules), JSON.stringify(VALIDATE_RULES.errors)).toBe(true);
+      const tests = parse(content(artifacts, TESTS));
+      expect(VALIDATE_TESTS(tests), JSON.stringify(VALIDATE_TESTS.errors)).toBe(true);
+    }
+    expect(VALIDATE_RULES({ groups: [{ name: 'x', rules: [{ alert: 'A', expr: 'up', bogus: 1 }] }] })).toBe(false);
+  });
+
+  it('every metric in an alert is a drc metric (layout.METRICS) or a documented external one', () => {
+    for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
+      const rules = parse(content(build(policyOf(text)), RULES));
+      const used = new Set<string>();
+      for (const g of rules.groups) for (const r of g.rules) for (const m of metricNames(r.expr)) used.add(m);
+      expect(used.size).toBeGreaterThan(3);
+      for (const m of used) expect(ALLOWED_METRICS.has(m), m).toBe(true);
+      const tests = parse(content(build(policyOf(text)), TESTS));
+      for (const t of tests.tests) for (const s of t.input_series) expect(ALLOWED_METRICS.has(s.series.split('{')[0]), s.series).toBe(true);
+    }
+  });
+
+  it('labels and annotations: severity by tier, alert_labels, runbook with {service}, template text escaped', () => {
+    const rules = parse(content(build(policyOf(RICH)), RULES));
+    const all = rules.groups.flatMap((g: any) => g.rules);
+    const ledger = all.filter((r: any) => r.labels.service === 'ledger');
+    expect(ledger.every((r: any) => r.labels.severity === 'critical' && r.labels.tier === 'gold')).toBe(true);
+    expect(all.filter((r: any) => r.labels.service === 'files').every((r: any) => r.labels.severity === 'warning')).toBe(true);
+    expect(ledger[0].labels.team).toBe('sre-{{ "{{" }} .oops }}');
+    expect(renderTemplate(ledger[0].labels.team, {})).toBe('sre-{{ .oops }}');
+    expect(ledger[0].labels.page).toBe('yes');
+    expect(ledger[0].annotations.runbook_url).toBe('https://runbooks.example/ledger?ref={{ "{{" }}x}}');
+    for (const r of all) {
+      expect(r.for).toMatch(/^\d+[smhd]$/);
+      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+    }
+    // RPO 2m: WAL staleness after 2 minutes, held 1 minute.
+    expect(ledger.find((r: any) => r.alert === 'DrcWalArchiveStale')).toMatchObject({ expr: 'pg_stat_archiver_last_archive_age{service="ledger"} > 120', for: '1m' });
+    // The files service is not continuous: its copies are checked against the RPO (1 day).
+    expect(all.find((r: any) => r.alert === 'DrcBackupTooOld' && r.labels.service === 'files').expr).toBe(
+      'time() - drc_backup_last_success_timestamp_seconds{service="files"} > 86400',
+    );
+    expect(templateLiteral('a{{b')).toBe('a{{ "{{" }}b');
+    expect(holdFor(900)).toBe(60);
+    expect(holdFor(86400)).toBe(1800);
+  });
+
+  it('the Grafana dashboard: schemaVersion, DS_PROMETHEUS, variables, panels, per-service thresholds', () => {
+    const artifacts = build(policyOf(readFileSync('examples/acme/drc.yaml', 'utf8')));
+    const d = JSON.parse(content(artifacts, DASHBOARD));
+    expect(d.schemaVersion).toBe(39);
+    expect(d.uid).toBe('drc-acme-production');
+    expect(d.uid.length).toBeLessThanOrEqual(40);
+    expect(d.id).toBeUndefined();
+    expect(d.__inputs[0]).toMatchObject({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' });
+    expect(d.templating.list.map((v: any) => [v.name, v.type])).toEqual([['DS_PROMETHEUS', 'datasource'], ['tier', 'query'], ['service', 'query']]);
+    const titles = d.panels.map((p: any) => p.title);
+    expect(titles).toEqual(['Backup age vs RPO', 'Backup duration vs RTO', 'Backup size', 'Restore-test age', 'Last status']);
+    const ids = d.panels.map((p: any) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of d.panels) {
+      expect(p.gridPos.w + p.gridPos.x).toBeLessThanOrEqual(24);
+      expect(p.datasource).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+      for (const t of p.targets) for (const m of metricNames(t.expr)) expect(ALLOWED_METRICS.has(m), m).toBe(true);
+    }
+    const age = d.panels[0];
+    const db = age.targets.find((t: any) => t.expr.includes('service="production-db"'));
+    const override = age.fieldConfig.overrides.find((o: any) => o.matcher.options === db.refId);
+    expect(override.properties[0].value.steps[1].value).toBe(4500);
+    const rto = d.panels[1].fieldConfig.overrides.find((o: any) => o.matcher.options === db.refId);
+    expect(rto.properties[0].value.steps[1].value).toBe(3600);
+  });
+
+  it('is deterministic', () => {
+    expect(build(policyOf(RICH))).toEqual(build(policyOf(RICH)));
+  });
+});

@@ -11,8 +11,9 @@ import { restoreNamespace } from '../../src/emitters/kubernetes/plan.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { parseSchedule } from '../../src/parser/values.js';
+import { sharedReference } from '../harness/shared.js';
 
-const CRD_DIR = '/work/shared/reference/velero-crds';
+const CRD_DIR = sharedReference('velero-crds');
 const KINDS: Record<string, string> = {
   Schedule: 'velero.io_schedules.yaml',
   Restore: 'velero.io_restores.yaml',

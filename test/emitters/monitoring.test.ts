@@ -11,8 +11,9 @@ import { EXTERNAL_METRICS, holdFor, renderTemplate, templateLiteral } from '../.
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
+import { sharedReference } from '../harness/shared.js';
 
-const SCHEMAS = '/work/shared/reference/prometheus-schemas';
+const SCHEMAS = sharedReference('prometheus-schemas');
 
 function validator(file: string): any {
   const AjvClass = (Ajv as any).default ?? Ajv;

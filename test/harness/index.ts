@@ -7,3 +7,4 @@ export * from './moto.js';
 export * from './postgres.js';
 export * from './tls-proxy.js';
 export * from './fixtures.js';
+export * from './shared.js';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { json } from '../../src/reporters/json.js';
 import { artifactLocation, encodePath, FINGERPRINT_KEY, sarif } from '../../src/reporters/sarif.js';
 import { DIAGNOSTICS, cleanInput, fixtureInput } from './fixture.js';
+import { sharedReference } from '../harness/shared.js';
 
 /**
  * The saved schema is the OASIS errata01 one, JSON Schema draft-04; ajv v8 has no draft-04 meta-schema
@@ -12,7 +13,7 @@ import { DIAGNOSTICS, cleanInput, fixtureInput } from './fixture.js';
  * and the draft-04 `$schema` is dropped. The rest of this schema means the same under draft-07.
  */
 function loadValidator(): any {
-  const schema = JSON.parse(readFileSync('/work/shared/reference/sarif-schema-2.1.0.json', 'utf8'));
+  const schema = JSON.parse(readFileSync(sharedReference('sarif-schema-2.1.0.json'), 'utf8'));
   const { $schema: _draft04, id, ...rest } = schema;
   // CJS packages under NodeNext: the class may sit on `.default` depending on the loader.
   const AjvClass = (Ajv as any).default ?? Ajv;

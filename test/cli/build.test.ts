@@ -1,0 +1,96 @@
+/** drc build: deterministic bytes, atomic output, --check, and nothing written when lint fails. */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../harness/tmp.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const drc = join(repo, 'bin', 'drc.js');
+const acme = join(repo, 'examples', 'acme', 'drc.yaml');
+const temp = makeTempDir('drc-build-test');
+afterAll(() => temp.cleanup());
+
+function run(args: string[], cwd = repo) {
+  return spawnSync(process.execPath, [drc, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+}
+
+function tree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+describe('drc build', () => {
+  it('two builds from different working directories into different folders are byte-identical', () => {
+    const a = join(temp.path, 'a');
+    const b = join(temp.path, 'nested', 'b');
+    mkdirSync(join(temp.path, 'nested'), { recursive: true });
+    expect(run(['build', acme, '--out', a]).status).toBe(0);
+    expect(run(['build', relative(join(temp.path, 'nested'), acme), '--out', 'b'], join(temp.path, 'nested')).status).toBe(0);
+    const treeA = tree(a);
+    const treeB = tree(b);
+    expect([...treeA.keys()].sort()).toEqual([...treeB.keys()].sort());
+    for (const [path, content] of treeA) expect(treeB.get(path), path).toBe(content);
+    expect(treeA.size).toBeGreaterThan(40);
+  });
+
+  it('manifest.json lists every file with its true sha256, and the policy hash', () => {
+    const out = join(temp.path, 'manifest');
+    expect(run(['build', acme, '--out', out]).status).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const files = tree(out);
+    files.delete('manifest.json');
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual([...files.keys()].sort());
+    for (const entry of manifest.files) {
+      expect(createHash('sha256').update(readFileSync(join(out, entry.path))).digest('hex'), entry.path).toBe(entry.sha256);
+    }
+    expect(manifest.policy_sha256).toBe(createHash('sha256').update(readFileSync(acme)).digest('hex'));
+    expect(statSync(join(out, 'scripts', 'production-db', 'backup.sh')).mode & 0o111).not.toBe(0);
+  });
+
+  it('--check passes on a fresh build and fails after an edit, naming the file', () => {
+    const out = join(temp.path, 'check');
+    expect(run(['build', acme, '--out', out]).status).toBe(0);
+    const clean = run(['build', acme, '--out', out, '--check']);
+    expect(clean.status).toBe(0);
+    const target = join(out, 'docs', 'rto-rpo-matrix.md');
+    writeFileSync(target, readFileSync(target, 'utf8') + '\nedited\n');
+    writeFileSync(join(out, 'stray.txt'), 'x');
+    const drift = run(['build', acme, '--out', out, '--check']);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout).toContain('changed docs/rto-rpo-matrix.md');
+    expect(drift.stdout).toContain('extra   stray.txt');
+  });
+
+  it('a policy with lint errors writes nothing and leaves an existing folder as it was', () => {
+    const bad = join(temp.path, 'bad.yaml');
+    writeFileSync(bad, readFileSync(acme, 'utf8').replace('rpo: 15m', 'rpo: 15 minutes'));
+    const fresh = join(temp.path, 'never');
+    const result = run(['build', bad, '--out', fresh]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('nothing was written');
+    expect(existsSync(fresh)).toBe(false);
+
+    const existing = join(temp.path, 'existing');
+    mkdirSync(existing);
+    writeFileSync(join(existing, 'keep.txt'), 'mine');
+    expect(run(['build', bad, '--out', existing]).status).toBe(1);
+    expect([...tree(existing).keys()]).toEqual(['keep.txt']);
+  });
+
+  it('an unreadable policy is exit 2 with a one-line reason and no stack trace', () => {
+    const result = run(['build', join(temp.path, 'missing.yaml'), '--out', join(temp.path, 'x')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/cannot read .*missing\.yaml: no such file/);
+  });
+});

@@ -253,8 +253,11 @@ services:
     expect(isGoDuration('30d')).toBe(false);
   });
 
-  it('rejects namespaces Kubernetes would reject', () => {
-    const policy = policyOf(RICH.replace('include: [shop,', 'include: [Shop_Front,'));
-    expect(() => build(policy)).toThrow(/not a valid Kubernetes namespace/);
+  it('namespaces Kubernetes would reject are lint errors at their position, so build never sees them', () => {
+    const text = RICH.replace('include: [shop,', 'include: [Shop_Front,');
+    const errors = lintText(text, 'drc.yaml').diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.rule)).toEqual(['schema']);
+    expect(errors[0]!.message).toContain('"Shop_Front" must be a Kubernetes namespace name');
+    expect(errors[0]!.line).toBe(text.split('\n').findIndex((l) => l.includes('Shop_Front')) + 1);
   });
 });

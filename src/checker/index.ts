@@ -12,6 +12,7 @@ import type { Policy } from '../model/types.js';
 import type { Finding, Rule, RuleMeta } from './rule.js';
 import { BUILTIN_RULES, PIPELINE_RULES } from './rules/index.js';
 import { applySuppressions } from './suppressions.js';
+import { compileCustomRules, invalidRuleMeta } from './custom-rules.js';
 
 export type SeveritySetting = Severity | 'off';
 
@@ -41,7 +42,7 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   const meta = (id: string) => PIPELINE_RULES.find((r) => r.id === id)!;
   for (const finding of loaded.findings) push(meta(finding.rule), finding);
   let policy: Policy | null = null;
-  let rules: RuleMeta[] = [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta)];
+  let rules: RuleMeta[] = [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta), invalidRuleMeta];
   if (!loaded.fatal) {
     if (loaded.data === null || typeof loaded.data !== 'object' || Array.isArray(loaded.data)) {
       push(meta('schema'), {
@@ -53,7 +54,17 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
       for (const finding of schemaFindings(loaded.data)) push(meta('schema'), finding);
       const sha256 = createHash('sha256').update(text).digest('hex');
       policy = resolvePolicy(loaded.data, loaded.source, sha256).policy;
-      const extra = options.extraRules?.(policy) ?? [];
+      // --- custom rules (policy-language.md §8, src/checker/custom-rules.ts): every expression is
+      // compiled before any rule runs; compile errors are invalid-rule diagnostics. ---
+      let extra: Rule[];
+      if (options.extraRules) {
+        extra = options.extraRules(policy);
+      } else {
+        const compiled = compileCustomRules(policy);
+        for (const finding of compiled.findings) push(invalidRuleMeta, finding);
+        extra = compiled.rules;
+      }
+      // --- end custom rules ---
       rules = [...rules, ...extra.map((r) => r.meta)];
       for (const rule of [...BUILTIN_RULES, ...extra]) {
         if ((options.severities ?? {})[rule.meta.id] === 'off') continue;

@@ -1,12 +1,43 @@
 /** `drc rules` and `drc explain`: the catalogue as text, from each rule's own metadata. */
+import { resolve } from 'node:path';
 import type { RuleMeta } from '../checker/rule.js';
 import { BUILTIN_RULES, PIPELINE_RULES } from '../checker/rules/index.js';
-import { UsageError } from './io.js';
+import { readPolicy, UsageError, type Io } from './io.js';
 import { suggest } from '../model/suggest.js';
+import { compileRuleList, invalidRuleMeta } from '../checker/custom-rules.js';
+import { loadYaml } from '../parser/load.js';
 
 export function allRuleMetas(extra: RuleMeta[] = []): RuleMeta[] {
-  return [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta), ...extra];
+  return [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta), invalidRuleMeta, ...extra];
 }
+
+// --- custom rules for `drc explain <id> [FILE]` ---
+/** Metadata of the custom rules (`rules:`) of a policy text; rules that do not compile are left out. */
+export function customRuleMetas(text: string, file: string): RuleMeta[] {
+  const loaded = loadYaml(text, file);
+  if (loaded.fatal || loaded.data === null || typeof loaded.data !== 'object' || Array.isArray(loaded.data)) return [];
+  const entries = (loaded.data as Record<string, unknown>).rules;
+  if (!Array.isArray(entries)) return [];
+  return compileRuleList(entries, file, loaded.source, { validateShape: false }).rules.map((r) => r.meta);
+}
+
+/**
+ * The custom rules `drc explain` should know about: those of FILE when given (an unreadable FILE is
+ * a usage error), else of drc.yaml in the working directory when it exists; only read when the id
+ * is not a built-in rule.
+ */
+export function explainExtraMetas(io: Io, id: string, file?: string): RuleMeta[] {
+  if (file === undefined && allRuleMetas().some((m) => m.id === id)) return [];
+  if (file !== undefined) return customRuleMetas(readPolicy(io, file), file);
+  let text: string;
+  try {
+    text = io.readFile(resolve(io.cwd, 'drc.yaml'));
+  } catch {
+    return [];
+  }
+  return customRuleMetas(text, 'drc.yaml');
+}
+// --- end custom rules ---
 
 export function listRules(extra: RuleMeta[] = []): string {
   const metas = allRuleMetas(extra);

@@ -19,7 +19,7 @@ export type SeveritySetting = Severity | 'off';
 export interface LintOptions {
   /** Per-rule severity overrides (from .drc.yaml). */
   severities?: Record<string, SeveritySetting>;
-  /** Extra rules (custom rules compiled from the policy or rule files). */
+  /** Rules beyond the built-in ones and the policy's own `rules:` (e.g. from rule files named in .drc.yaml). */
   extraRules?: (policy: Policy) => Rule[];
 }
 
@@ -56,14 +56,9 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
       policy = resolvePolicy(loaded.data, loaded.source, sha256).policy;
       // --- custom rules (policy-language.md §8, src/checker/custom-rules.ts): every expression is
       // compiled before any rule runs; compile errors are invalid-rule diagnostics. ---
-      let extra: Rule[];
-      if (options.extraRules) {
-        extra = options.extraRules(policy);
-      } else {
-        const compiled = compileCustomRules(policy);
-        for (const finding of compiled.findings) push(invalidRuleMeta, finding);
-        extra = compiled.rules;
-      }
+      const compiled = compileCustomRules(policy);
+      for (const finding of compiled.findings) push(invalidRuleMeta, finding);
+      const extra: Rule[] = [...compiled.rules, ...(options.extraRules?.(policy) ?? [])];
       // --- end custom rules ---
       rules = [...rules, ...extra.map((r) => r.meta)];
       for (const rule of [...BUILTIN_RULES, ...extra]) {

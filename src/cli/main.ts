@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DRC_VERSION } from '../generated/version.js';
 import { runLint } from './lint.js';
-import { explainRule, listRules } from './rules.js';
+import { explainExtraMetas, explainRule, listRules } from './rules.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export function buildProgram(io: Io): Command {
@@ -37,10 +37,26 @@ Examples:
     .option('--baseline <old>', 'also report what weakened since OLD (file or git:REF:path)')
     .option('--update-baseline', 'accept the current findings into .drc-baseline.json')
     .option('--prune-baseline', 'drop baseline entries that no longer match a finding')
+    .option('--baseline-file <path>', 'accepted-findings file (default: baseline: in .drc.yaml, else .drc-baseline.json next to it or in the cwd)')
     .option('--no-color', 'disable colours')
     .addHelpText('after', '\nExamples:\n  drc lint\n  drc lint policies/*.yaml --format json\n  drc lint drc.yaml --format stylish --format sarif:drc.sarif\n')
     .action(async (files: string[], opts) => {
       io.exitCode = await runLint(io, files, opts);
+    });
+
+  program
+    .command('diff')
+    .description('compare the effective objectives of two policies; report weakenings (exit 1 on one at error)')
+    .argument('<old>', 'the policy before: a file, or git:REF:path (e.g. git:main:drc.yaml)')
+    .argument('<new>', 'the policy after: a file, or git:REF:path')
+    .addOption(new Option('-f, --format <name...>', 'text (default), markdown, json, or a lint format (stylish, sarif, github, junit, gitlab); name:file writes to a file'))
+    .option('-o, --output-file <file...>', 'write the matching --format to this file')
+    .option('--config <file>', 'configuration file for rule severities (default: .drc.yaml found upward)')
+    .option('--no-color', 'disable colours')
+    .addHelpText('after', '\nExamples:\n  drc diff git:main:drc.yaml drc.yaml\n  drc diff old.yaml new.yaml --format markdown > comment.md\n')
+    .action(async (oldSpec: string, newSpec: string, opts) => {
+      const { runDiff } = await import('./diff.js');
+      io.exitCode = await runDiff(io, oldSpec, newSpec, opts);
     });
 
   program
@@ -53,9 +69,10 @@ Examples:
   program
     .command('explain')
     .description("a rule's rationale, thresholds, sources and examples")
-    .argument('<rule>', 'rule id, e.g. rpo-feasible')
-    .action((id: string) => {
-      io.stdout(explainRule(id));
+    .argument('<rule>', 'rule id, e.g. rpo-feasible, or a custom rule such as acme/pci-kms')
+    .argument('[file]', 'policy whose custom rules to include (default: drc.yaml when it exists)')
+    .action((id: string, file: string | undefined) => {
+      io.stdout(explainRule(id, explainExtraMetas(io, id, file)));
     });
 
   program
@@ -64,6 +81,25 @@ Examples:
     .action(async () => {
       const { policySchemaText } = await import('./schema.js');
       io.stdout(policySchemaText());
+    });
+
+  program
+    .command('verify')
+    .description('check the live buckets and backups against the policy (S3, read-only)')
+    .argument('[file]', 'policy file', 'drc.yaml')
+    .option('--endpoint <url>', 'S3 endpoint for every region (DRC_ENDPOINT_URL_<REGION> overrides it per region)')
+    .option('--service <name>', 'only this service and its storage')
+    .option('--deep', 'download the newest backup in every bucket and check its sha256 and size')
+    .addOption(new Option('-f, --format <name...>', 'stylish, json, sarif, github, junit, gitlab; name:file writes to a file'))
+    .option('-o, --output-file <file...>', 'write the matching --format to this file')
+    .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
+    .option('--concurrency <n>', 'S3 requests in flight (default 16)', (v) => Number(v))
+    .option('--no-progress', 'no progress line on stderr')
+    .option('--no-color', 'disable colours')
+    .addHelpText('after', '\nExamples:\n  drc verify drc.yaml\n  drc verify drc.yaml --deep --format sarif:verify.sarif\n  drc verify --endpoint http://127.0.0.1:5000 --service production-db\n')
+    .action(async (file: string, opts) => {
+      const { runVerify } = await import('./verify.js');
+      io.exitCode = await runVerify(io, file, opts);
     });
 
   program

@@ -6,9 +6,11 @@ import { readPolicy, UsageError, type Io } from './io.js';
 import { suggest } from '../model/suggest.js';
 import { compileRuleList, invalidRuleMeta } from '../checker/custom-rules.js';
 import { loadYaml } from '../parser/load.js';
+import { DIFF_RULES } from '../diff/rules.js';
+import { VERIFY_RULES } from '../verify/rules.js';
 
 export function allRuleMetas(extra: RuleMeta[] = []): RuleMeta[] {
-  return [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta), invalidRuleMeta, ...extra];
+  return [...PIPELINE_RULES, ...BUILTIN_RULES.map((r) => r.meta), invalidRuleMeta, ...DIFF_RULES, ...VERIFY_RULES, ...extra];
 }
 
 // --- custom rules for `drc explain <id> [FILE]` ---

@@ -90,6 +90,11 @@ export function logicalId(...parts: string[]): string {
     .join('');
 }
 
+/** Where the generated pgbackrest.conf is installed on the database host; restore.sh --at reads it. */
+export function pgbackrestConfigPath(service: Pick<Service, 'name'>): string {
+  return `/etc/pgbackrest/${service.name}.conf`;
+}
+
 export function tierName(service: Service): string {
   return service.tier?.name ?? service.tierName?.value ?? 'none';
 }

@@ -6,15 +6,13 @@
  */
 import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
-import { storageBuckets } from '../layout.js';
+import { pgbackrestConfigPath, storageBuckets } from '../layout.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';
 import { anchorTime, checkedTimezone, effectiveCron } from '../kubernetes/cron.js';
 import { toIni, type IniSection } from './ini.js';
 
 /** Where the generated files are meant to be installed on the database host. */
-export function configPath(service: Pick<Service, 'name'>): string {
-  return `/etc/pgbackrest/${service.name}.conf`;
-}
+export const configPath = pgbackrestConfigPath;
 export function cronInstallPath(service: Pick<Service, 'name'>): string {
   return `/etc/cron.d/drc-pgbackrest-${service.name}`;
 }

@@ -53,6 +53,16 @@ function timing(a: AlertSpec): Timing {
   }
 }
 
+const owners = new WeakMap<BaselineSeries, ServiceAlerts>();
+function ownerOf(all: ServiceAlerts[], b: BaselineSeries): ServiceAlerts | undefined {
+  let owner = owners.get(b);
+  if (!owner) {
+    for (const s of all) for (const series of s.baseline) owners.set(series, s);
+    owner = owners.get(b);
+  }
+  return owner;
+}
+
 function sameSeries(b: BaselineSeries, a: AlertSpec): boolean {
   const s = a.scenario;
   if (b.metric !== s.metric) return false;
@@ -70,34 +80,49 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
 }
 
 /**
- * One test group per alert: every other series healthy, the scenario's series broken (or removed), then
- * the alert checked just before and just after it must fire; a last group with every series healthy
+ * Test groups that prove every alert fires when it should and stays quiet when it should not. Services
+ * whose alert has the same name and the same timing share one group: their series break together and
+ * the group expects all of them, so the file grows with the number of distinct timings, not with the
+ * square of the number of services (1,000 services once made a multi-gigabyte file). A group holds the
+ * broken services' own series; an `absent()` alert also needs every other service's series of that
+ * metric present, or their own absent alerts would fire too. A last group with every series healthy
  * checks that no alert fires.
  */
 export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unknown {
   const baseline = all.flatMap((s) => s.baseline);
-  const tests: unknown[] = [];
-  for (const s of all) {
-    for (const a of s.alerts) {
+  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; owner: ServiceAlerts }[] }>();
+  for (const owner of all) {
+    for (const a of owner.alerts) {
       const t = timing(a);
-      const steps = Math.ceil(t.fire / 60) + 2;
-      const scenarioName = `${a.alert} ${Object.values(a.scenario.series).join(' ')}`;
-      const input = baseline
-        .filter((b) => !sameSeries(b, a) || a.scenario.kind !== 'absent')
-        .map((b) => ({ series: seriesText(b.metric, b.labels), values: sameSeries(b, a) ? t.values(steps) : healthyValues(b, steps) }));
-      if (a.scenario.kind !== 'absent' && !baseline.some((b) => sameSeries(b, a))) {
-        input.push({ series: seriesText(a.scenario.metric, a.scenario.series), values: t.values(steps) });
-      }
-      tests.push({
-        name: scenarioName,
-        interval: '1m',
-        input_series: input,
-        alert_rule_test: [
-          { eval_time: promDuration(t.quiet), alertname: a.alert, exp_alerts: [] },
-          { eval_time: promDuration(t.fire), alertname: a.alert, exp_alerts: [expected(a)] },
-        ],
-      });
+      const key = [a.alert, a.scenario.kind, t.quiet, t.fire, t.values(1000)].join('|');
+      const group = groups.get(key) ?? { alert: a, timing: t, members: [] };
+      group.members.push({ alert: a, owner });
+      groups.set(key, group);
     }
+  }
+  const tests: unknown[] = [];
+  for (const { alert, timing: t, members } of groups.values()) {
+    const steps = Math.ceil(t.fire / 60) + 2;
+    const broken = (b: BaselineSeries) => members.some((m) => sameSeries(b, m.alert));
+    const absent = alert.scenario.kind === 'absent';
+    const owners = new Set(members.map((m) => m.owner));
+    const relevant = baseline.filter((b) =>
+      broken(b) ? !absent : owners.has(ownerOf(all, b)!) || (absent && b.metric === alert.scenario.metric));
+    const input = relevant.map((b) => ({ series: seriesText(b.metric, b.labels), values: broken(b) ? t.values(steps) : healthyValues(b, steps) }));
+    for (const m of members) {
+      if (!absent && !baseline.some((b) => sameSeries(b, m.alert))) {
+        input.push({ series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: t.values(steps) });
+      }
+    }
+    tests.push({
+      name: members.length === 1 ? `${alert.alert} ${Object.values(alert.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
+      interval: '1m',
+      input_series: input,
+      alert_rule_test: [
+        { eval_time: promDuration(t.quiet), alertname: alert.alert, exp_alerts: [] },
+        { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: members.map((m) => expected(m.alert)) },
+      ],
+    });
   }
   // Everything healthy: no alert of any name fires, up to the latest time any scenario above checks.
   const alerts = all.flatMap((s) => s.alerts);

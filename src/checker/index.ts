@@ -71,7 +71,8 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
   return { diagnostics: sortDiagnostics(suppressed), policy, rules };
 }
 
-function diagnosticFactory(source: SourceIndex, severities: Record<string, SeveritySetting>) {
+/** Turns a rule's finding into a diagnostic positioned through the file's source index (null when the rule is off). */
+export function diagnosticFactory(source: SourceIndex, severities: Record<string, SeveritySetting>) {
   return (rule: RuleMeta, finding: Finding & { span?: Span }): Diagnostic | null => {
     const configured = severities[rule.id];
     if (configured === 'off') return null;

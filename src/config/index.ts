@@ -9,16 +9,15 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { SeveritySetting } from '../checker/index.js';
-import type { Rule, RuleMeta } from '../checker/rule.js';
-import { compileRuleList, invalidRuleMeta, type RuleCompileFinding } from '../checker/custom-rules.js';
+import { diagnosticFactory, type SeveritySetting } from '../checker/index.js';
+import type { Rule } from '../checker/rule.js';
+import { compileRuleList, invalidRuleMeta } from '../checker/custom-rules.js';
 import { displayPath, UsageError, type Io } from '../cli/io.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { docsLink } from '../diagnostics.js';
 import validateConfig from '../generated/config-validator.js';
 import { didYouMean } from '../model/suggest.js';
 import type { Policy } from '../model/types.js';
-import type { Position, SourceIndex } from '../parser/source.js';
+import type { Position } from '../parser/source.js';
 import { ConfigError, parseWithPositions, validationProblems } from './validate.js';
 
 export { ConfigError } from './validate.js';
@@ -142,7 +141,11 @@ export function loadCustomRuleFiles(io: Io, config: DrcConfig): CustomRuleFiles 
     const compiled = compileRuleList(list, shown, source, { basePointer: '/rules', validateShape: true, takenIds: taken });
     for (const rule of compiled.rules) taken.add(rule.meta.id);
     out.rules.push(...compiled.rules);
-    out.diagnostics.push(...compiled.findings.map((f) => compileFindingDiagnostic(f, source, config.rules)));
+    const toDiagnostic = diagnosticFactory(source, config.rules);
+    for (const finding of compiled.findings) {
+      const diagnostic = toDiagnostic(invalidRuleMeta, finding);
+      if (diagnostic) out.diagnostics.push(diagnostic);
+    }
   }
   return out;
 }
@@ -160,23 +163,3 @@ export function lintOptionsFor(config: DrcConfig, files: CustomRuleFiles): {
   return { options: { severities: config.rules, extraRules: () => files.rules }, pending: [] };
 }
 
-function compileFindingDiagnostic(f: RuleCompileFinding, source: SourceIndex, severities: Record<string, SeveritySetting>): Diagnostic {
-  const meta: RuleMeta = invalidRuleMeta;
-  const span = f.span ?? source.span(f.path, f.atKey);
-  const p = source.position(span);
-  const configured = severities[meta.id];
-  const d: Diagnostic = {
-    rule: meta.id,
-    severity: configured && configured !== 'off' ? configured : (f.severity ?? meta.severity),
-    message: f.message,
-    file: f.file,
-    line: p.line,
-    column: p.column,
-    endLine: p.endLine,
-    endColumn: p.endColumn,
-    path: f.path,
-  };
-  if (f.hint) d.hint = f.hint;
-  d.docs = docsLink(meta.id);
-  return d;
-}

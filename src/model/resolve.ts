@@ -58,7 +58,8 @@ function strings(value: unknown): string[] {
 function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObject(value)) return out;
-  for (const key of Object.keys(value).sort()) {
+  // Keys keep the order they are written in: deterministic, and no sort per service.
+  for (const key of Object.keys(value)) {
     const v = value[key];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = String(v);
   }
@@ -100,7 +101,9 @@ class Resolver {
     const defaultObjectives = this.objectives(defaults, '/defaults', 'defaults');
     const services: Service[] = [];
     const servicesByName = new Map<string, Service>();
-    const context: ServiceContext = { doc, defaults, defaultObjectives, tiers, storage, encryption };
+    // Services without an encryption block of their own share one object: no per-service copies.
+    const serviceEncryption = this.encryption(defaults.encryption, '/defaults/encryption', encryption);
+    const context: ServiceContext = { doc, defaults, defaultObjectives, tiers, storage, encryption: serviceEncryption };
     if (isObject(doc.services)) {
       for (const name of Object.keys(doc.services)) {
         const service = this.service(name, doc.services[name], context);
@@ -343,11 +346,7 @@ class Resolver {
         : pitr
           ? { value: true, at: `${at}/postgresql/pitr`, from: 'service' }
           : null;
-    const encryption = this.encryption(
-      data.encryption,
-      `${at}/encryption`,
-      this.encryption(ctx.defaults.encryption, '/defaults/encryption', ctx.encryption),
-    );
+    const encryption = this.encryption(data.encryption, `${at}/encryption`, ctx.encryption);
     const namespaces = isObject(data.namespaces) ? data.namespaces : null;
     const resources = isObject(data.resources) ? data.resources : null;
     const regions =
@@ -398,7 +397,14 @@ class Resolver {
       encryption,
       regions,
       unknown,
-      ...objectives,
+      // Listed one by one (not spread) so every Service has the same shape.
+      rto: objectives.rto,
+      rpo: objectives.rpo,
+      retention: objectives.retention,
+      restoreTest: objectives.restoreTest,
+      drDrill: objectives.drDrill,
+      minRegions: objectives.minRegions,
+      immutable: objectives.immutable,
     };
     return service;
   }
@@ -415,6 +421,7 @@ interface ServiceContext {
   defaultObjectives: Objectives;
   tiers: Map<string, Tier>;
   storage: Map<string, StorageTarget>;
+  /** Policy-level encryption merged with `defaults.encryption`. */
   encryption: Encryption;
 }
 

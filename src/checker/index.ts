@@ -2,7 +2,6 @@
  * The lint pipeline as one function: text → diagnostics (and the Model when it could be built).
  * parse → schema → resolve → rules → suppressions → severities. Pure: no process.*, no I/O.
  */
-import { createHash } from 'node:crypto';
 import { docsLink, sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
 import { loadYaml } from '../parser/load.js';
 import type { SourceIndex, Span } from '../parser/source.js';
@@ -52,8 +51,7 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
       });
     } else {
       for (const finding of schemaFindings(loaded.data)) push(meta('schema'), finding);
-      const sha256 = createHash('sha256').update(text).digest('hex');
-      policy = resolvePolicy(loaded.data, loaded.source, sha256).policy;
+      policy = resolvePolicy(loaded.data, loaded.source, text).policy;
       // --- custom rules (policy-language.md §8, src/checker/custom-rules.ts): every expression is
       // compiled before any rule runs; compile errors are invalid-rule diagnostics. ---
       const compiled = compileCustomRules(policy);

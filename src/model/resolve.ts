@@ -5,6 +5,7 @@
  * type is simply absent, and a value that does not parse is recorded for the invalid-value rule.
  */
 import { pointer } from '../diagnostics.js';
+import { sha256Hex } from '../hash.js';
 import type { SourceIndex } from '../parser/source.js';
 import { parseDuration, parseFrequency, parseRate, parseSchedule, parseSize } from '../parser/values.js';
 import type { ValueResult } from '../parser/value-types.js';
@@ -66,8 +67,9 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-export function resolvePolicy(data: unknown, source: SourceIndex, sha256: string): Resolved {
-  return new Resolver(source, sha256).resolve(isObject(data) ? data : {});
+/** `text` is the policy file's content; its sha256 is computed only when something reads `policy.sha256`. */
+export function resolvePolicy(data: unknown, source: SourceIndex, text: string): Resolved {
+  return new Resolver(source, text).resolve(isObject(data) ? data : {});
 }
 
 class Resolver {
@@ -75,7 +77,7 @@ class Resolver {
 
   constructor(
     private readonly source: SourceIndex,
-    private readonly sha256: string,
+    private readonly text: string,
   ) {}
 
   resolve(doc: Data): Resolved {
@@ -114,7 +116,12 @@ class Resolver {
     const monitoring = isObject(doc.monitoring) ? doc.monitoring : {};
     const drills = isObject(doc.drills) ? doc.drills : {};
     const compliance = isObject(doc.compliance) ? doc.compliance : {};
+    let sha256: string | undefined;
+    const text = this.text;
     const policy: Policy = {
+      get sha256() {
+        return (sha256 ??= sha256Hex(text));
+      },
       file: this.source.file,
       version: typeof doc.version === 'number' ? doc.version : 1,
       name: str(doc.name) ?? 'policy',
@@ -148,7 +155,6 @@ class Resolver {
       customRules: Array.isArray(doc.rules) ? doc.rules : [],
       raw: doc,
       source: this.source,
-      sha256: this.sha256,
       invalidValues: this.invalidValues,
     };
     return { policy };

@@ -1,7 +1,7 @@
 /** Small helpers shared by several reporters. Pure; no I/O. */
-import { createHash } from 'node:crypto';
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import { docsLink } from '../diagnostics.js';
+import { sha256Hex } from '../hash.js';
 
 /** Where rule docs are published; DOCS_BASE paths are relative to this repo root. */
 export const REPO_URL = 'https://github.com/drc-dev/drc';
@@ -34,10 +34,7 @@ export function plural(n: number, word: string): string {
 export function fingerprints(diagnostics: readonly Diagnostic[]): string[] {
   const seen = new Map<string, number>();
   return diagnostics.map((d) => {
-    const hash = createHash('sha256')
-      .update(`${d.rule}\0${toPosixPath(d.file)}\0${d.path}`)
-      .digest('hex')
-      .slice(0, 32);
+    const hash = sha256Hex(`${d.rule}\0${toPosixPath(d.file)}\0${d.path}`).slice(0, 32);
     const n = (seen.get(hash) ?? 0) + 1;
     seen.set(hash, n);
     return n === 1 ? hash : `${hash}:${n}`;

@@ -114,6 +114,20 @@ Examples:
       io.exitCode = await runBuild(io, file, opts);
     });
 
+  program
+    .command('drill')
+    .description("run a service's backup.sh, restore.sh --latest into a scratch target and verify.sh; measure recovery time and point against its RTO and RPO")
+    .argument('[file]', 'policy file', 'drc.yaml')
+    .requiredOption('--service <name>', 'the service to drill (kind postgresql, files or s3-bucket)')
+    .option('-f, --format <name>', 'markdown (default) or json', 'markdown')
+    .option('--keep', 'keep the temporary directory with the scripts and step logs')
+    .option('--verbose', "also print the scripts' log lines on stderr")
+    .addHelpText('after', '\nThe environment (AWS_*, DRC_*, PG*) passes through to the scripts. Exit: 0 objectives met, 1 missed or a step failed, 2 usage.\nExamples:\n  drc drill drc.yaml --service production-db\n  drc drill --service app-config --format json > drill.json\n')
+    .action(async (file: string, opts) => {
+      const { runDrillCommand } = await import('./drill.js');
+      io.exitCode = await runDrillCommand(io, file, opts);
+    });
+
   return program;
 }
 

@@ -1,0 +1,324 @@
+// `npm run bench:backup`: the generated backup.sh and restore.sh against their baselines, measured in the
+// same run on the same ~1 GB database (not part of `npm test`).
+//
+//   backup  = scripts/<service>/backup.sh to a local S3 server (moto_server), age encryption, ONE region
+//   restore = restore.sh --latest into a new database (download, sha256, decrypt check, pg_restore, row counts)
+//   baselines: pg_dump -Fc > /dev/null, and pg_restore from a local dump file into a new database
+//   targets:   backup ≤ 1.5 × pg_dump, restore ≤ 1.5 × pg_restore
+//
+// The two-region backup (payload copied to the replica region too) is reported beside it, and a breakdown
+// of the pipeline's pieces (row counts, encryption, sha256, upload, download…) says where the time goes.
+//
+// Environment: BENCH_SCALE (pgbench scale, default 70 ≈ 1 GB), BENCH_KEEP=1 keeps the work directory.
+// Needs PostgreSQL 15 (initdb, pg_ctl, pgbench in /usr/lib/postgresql/15/bin or DRC_PG_BIN), moto_server and
+// aws (PATH or ~/.pyenv/shims), age, age-keygen; when run as root the server runs as the `postgres` user.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const drc = join(root, 'bin', 'drc.js');
+const PG_BIN = process.env.DRC_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const scale = Number(process.env.BENCH_SCALE ?? 70);
+const isRoot = process.getuid?.() === 0;
+
+function findTool(name, extra = []) {
+  for (const d of [...extra, ...(process.env.PATH ?? '').split(':'), join(homedir(), '.pyenv', 'shims'), '/root/.pyenv/shims']) {
+    if (!d) continue;
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  throw new Error(`bench: ${name} not found (PostgreSQL 15 tools in ${PG_BIN}; moto_server and aws in PATH or ~/.pyenv/shims)`);
+}
+
+const tool = Object.fromEntries(
+  ['initdb', 'pg_ctl', 'pgbench', 'psql', 'pg_dump', 'pg_restore', 'createdb'].map((t) => [t, findTool(t, [PG_BIN])]),
+);
+for (const t of ['moto_server', 'aws', 'age', 'age-keygen', 'bash']) tool[t] = findTool(t);
+const scriptPath = [...new Set([dirname(tool.aws), PG_BIN, dirname(tool.age)]), process.env.PATH].join(':');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}${(r.stdout ?? '').slice(-1000)}`);
+  return r.stdout;
+}
+
+function asPostgres(cmd, args) {
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+}
+
+/** Wall time of a command (seconds); bash -c for pipelines. */
+function timed(label, cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  sh(cmd, args, opts);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.error(`  ${label}: ${s.toFixed(2)} s`);
+  return s;
+}
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+/** Median wall time of `runs` runs of the command make(i) returns; after(i) runs untimed after each. */
+function median(label, make, after = () => {}) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const [cmd, args, opts] = make(i);
+    const t0 = process.hrtime.bigint();
+    sh(cmd, args, opts);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    after(i);
+  }
+  times.sort((a, b) => a - b);
+  const m = times[Math.floor(times.length / 2)];
+  console.error(`  ${label}: median ${m.toFixed(2)} s of ${times.map((t) => t.toFixed(2)).join(', ')}`);
+  return m;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'drc-bench-backup-'));
+chmodSync(work, 0o755);
+let pgData = null;
+let moto = null;
+let cleaned = false;
+
+function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  if (pgData) {
+    const [c, a] = asPostgres(tool.pg_ctl, ['-D', pgData, '-w', '-m', 'immediate', 'stop']);
+    spawnSync(c, a, { stdio: 'ignore' });
+  }
+  if (moto?.pid) {
+    try {
+      process.kill(-moto.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+  else console.error(`bench: kept ${work}`);
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+async function startPostgres() {
+  const data = join(work, 'pgdata');
+  const sock = join(work, 'sock');
+  for (const d of [data, sock]) {
+    mkdirSync(d, { mode: 0o700 });
+    if (isRoot) chownSync(d, ...postgresIds());
+  }
+  const [c, a] = asPostgres(tool.initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);
+  sh(c, a);
+  const port = await freePort();
+  const log = join(work, 'pg.log');
+  writeFileSync(log, '');
+  if (isRoot) chownSync(log, ...postgresIds());
+  // Ordinary durability settings except fsync (a throwaway cluster); the same server serves every measurement.
+  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${sock} -c fsync=off -c synchronous_commit=off -c shared_buffers=512MB -c max_wal_size=4GB -c maintenance_work_mem=256MB`;
+  const [c2, a2] = asPostgres(tool.pg_ctl, ['-D', data, '-l', log, '-w', '-t', '120', '-o', opts, 'start']);
+  sh(c2, a2);
+  pgData = data;
+  return port;
+}
+
+let pgIds;
+function postgresIds() {
+  pgIds ??= [Number(sh('id', ['-u', 'postgres']).trim()), Number(sh('id', ['-g', 'postgres']).trim())];
+  return pgIds;
+}
+
+async function startMoto() {
+  const port = await freePort();
+  moto = spawn(tool.moto_server, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', detached: true });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`${endpoint}/moto-api/`);
+      await r.arrayBuffer();
+      if (r.ok) return endpoint;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('moto_server did not start');
+}
+
+function policy(name, recipient, port, twoRegions) {
+  return `version: 1
+name: ${name}
+owner: sre@example.com
+regions: { primary: us-east-1${twoRegions ? ', secondary: [us-west-2]' : ''} }
+encryption:
+  at_rest: AES256
+  client_side: { method: age, recipients: [${recipient}] }
+storage:
+  backups:
+    type: s3
+    bucket: bench-use1
+    region: us-east-1
+${twoRegions ? '    replicas: [{ bucket: bench-usw2, region: us-west-2 }]\n' : ''}tiers:
+  t: { title: Bench, rto: 4h, rpo: 24h, retention: 30d, restore_test: monthly, dr_drill: quarterly }
+services:
+  bench-db:
+    title: Bench database
+    tier: t
+    owner: team
+    environment: development
+    kind: postgresql
+    postgresql: { host: 127.0.0.1, port: ${port}, database: bench, user: postgres }
+    schedule: hourly
+    storage: backups
+monitoring:
+  metrics: textfile
+  textfile_dir: ${join(work, 'metrics')}
+`;
+}
+
+async function main() {
+  console.error(`bench: work directory ${work}`);
+  const [port, endpoint] = await Promise.all([startPostgres(), startMoto()]);
+  const pgEnv = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' };
+  const psql = (sql, db = 'postgres') => sh(tool.psql, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { env: pgEnv }).trim();
+  const awsEnv = {
+    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '',
+  };
+  for (const [bucket, region] of [['bench-use1', 'us-east-1'], ['bench-usw2', 'us-west-2']]) {
+    sh(tool.aws, ['--endpoint-url', endpoint, '--region', region, 's3api', 'create-bucket', '--bucket', bucket,
+      ...(region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${region}`])], { env: { ...process.env, ...awsEnv } });
+  }
+
+  console.error(`bench: creating the database (pgbench -i -s ${scale}) …`);
+  psql('CREATE DATABASE bench');
+  timed('pgbench -i', tool.pgbench, ['-i', '-q', '-s', String(scale), 'bench'], { env: pgEnv });
+  psql('VACUUM ANALYZE', 'bench');
+  const dbBytes = Number(psql("SELECT pg_database_size('bench')"));
+  console.error(`bench: database size ${(dbBytes / 1e9).toFixed(2)} GB (${psql("SELECT pg_size_pretty(pg_database_size('bench'))")})`);
+
+  // age identity, the scripts of a one-region and a two-region policy (drc build).
+  const key = join(work, 'age.key');
+  sh(tool['age-keygen'], ['-o', key], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const recipient = sh(tool['age-keygen'], ['-y', key]).trim();
+  const scripts = {};
+  for (const [label, two] of [['one', false], ['two', true]]) {
+    const file = join(work, `policy-${label}.yaml`);
+    writeFileSync(file, policy(`bench-${label}`, recipient, port, two));
+    sh(process.execPath, [drc, 'build', file, '--out', join(work, `out-${label}`)]);
+    scripts[label] = join(work, `out-${label}`, 'scripts', 'bench-db');
+  }
+  const scriptEnv = {
+    ...process.env, ...awsEnv, PATH: scriptPath, AWS_ENDPOINT_URL: endpoint, DRC_AGE_IDENTITY_FILE: key,
+    DRC_TEXTFILE_DIR: join(work, 'metrics'), TMPDIR: work, DRC_LOCK_DIR: work,
+    PGHOST: undefined, PGPORT: undefined, PGUSER: undefined, PGDATABASE: undefined,
+  };
+  for (const k of Object.keys(scriptEnv)) if (scriptEnv[k] === undefined) delete scriptEnv[k];
+  const bash = (cmd, env = pgEnv) => ['bash', ['-c', `set -o pipefail; ${cmd}`], { env }];
+
+  console.error('bench: warming the cache (one pg_dump)');
+  sh(...bash(`${tool.pg_dump} -Fc bench > /dev/null`));
+
+  console.error('bench: backup');
+  const pgDump = median('pg_dump -Fc > /dev/null (baseline)', () => bash(`${tool.pg_dump} -Fc bench > /dev/null`));
+  const backupOne = median('backup.sh, one region', () => [tool.bash, [join(scripts.one, 'backup.sh')], { env: scriptEnv }]);
+  const backupTwo = median('backup.sh, two regions', () => [tool.bash, [join(scripts.two, 'backup.sh')], { env: scriptEnv }]);
+  const payloadBytes = Number(sh(tool.aws, ['--endpoint-url', endpoint, 's3api', 'list-objects-v2', '--bucket', 'bench-use1', '--prefix', 'bench-one/', '--query', 'Contents[?ends_with(Key, `.age`)].Size | [0]', '--output', 'text'], { env: { ...process.env, ...awsEnv } }).trim());
+
+  console.error('bench: restore');
+  const dumpFile = join(work, 'local.dump');
+  sh(...bash(`${tool.pg_dump} -Fc -f ${dumpFile} bench`));
+  const dropAfter = (db) => psql(`DROP DATABASE IF EXISTS ${db}`);
+  const pgRestore = median('createdb + pg_restore from a local file (baseline)', (i) => bash(`${tool.createdb} r_baseline_${i} && ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_baseline_${i} ${dumpFile}`), (i) => dropAfter(`r_baseline_${i}`));
+  const restoreOne = median('restore.sh --latest, one region', (i) => [tool.bash, [join(scripts.one, 'restore.sh'), '--latest', '--target-db', `r_script_${i}`, '--yes'], { env: scriptEnv }], (i) => dropAfter(`r_script_${i}`));
+  console.error('bench: breakdown of the pipeline');
+  const enc = join(work, 'payload.age');
+  const tables = psql("SELECT string_agg(format('SELECT count(*) FROM %I.%I', schemaname, relname), ' UNION ALL ') FROM pg_stat_user_tables", 'bench');
+  const parts = {
+    'row counts (one scan per table)': timed('row counts', ...bash(`${tool.psql} -X -q -A -t -d bench -c "${tables}" > /dev/null`)),
+    'pg_dump | age > /dev/null': timed('pg_dump | age', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} > /dev/null`)),
+    'pg_dump | age | tee >(sha256sum) >(wc -c) > file': timed('pg_dump | age | sha256 + size', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} | tee >(sha256sum > /dev/null) >(wc -c > /dev/null) > ${enc}`)),
+    'aws s3 cp - (upload of the payload)': timed('upload', ...bash(`${tool.aws} s3 cp --only-show-errors - s3://bench-use1/probe/payload.age < ${enc}`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'aws s3 cp (download of the payload)': timed('download', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age ${enc}.down`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'sha256sum of the payload': timed('sha256sum', ...bash(`sha256sum ${enc} > /dev/null`)),
+    'age -d | pg_restore --list (whole payload decrypted)': timed('decrypt + list', ...bash(`${tool.age} -d -i ${key} ${enc} | { ${tool.pg_restore} --list > /dev/null && cat > /dev/null; }`)),
+    'age -d | pg_restore (into a new database)': timed('decrypt + pg_restore', ...bash(`${tool.createdb} r_pipe && ${tool.age} -d -i ${key} ${enc} | ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_pipe`)),
+    'replica copy (aws s3 cp s3:// - | aws s3 cp - s3://)': timed('replica copy', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age - | ${tool.aws} s3 cp --only-show-errors - s3://bench-usw2/probe/payload.age`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'one aws CLI call (s3api head-object)': timed('one aws call', ...bash(`${tool.aws} s3api head-object --bucket bench-use1 --key probe/payload.age > /dev/null`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+  };
+
+  // Profile: the scripts again with an aws shim on PATH that logs every call's wall time.
+  console.error('bench: profiling the aws CLI calls of backup.sh and restore.sh (one region)');
+  const shimDir = join(work, 'shim');
+  mkdirSync(shimDir);
+  const awsLog = join(work, 'aws-calls.log');
+  writeFileSync(join(shimDir, 'aws'), `#!/usr/bin/env bash\ns=$(date +%s.%N); ${tool.aws} "$@"; c=$?; e=$(date +%s.%N)\necho "$s $e $*" >> ${awsLog}; exit $c\n`, { mode: 0o755 });
+  const profile = (label, args) => {
+    writeFileSync(awsLog, '');
+    const total = timed(`${label} (profiled)`, tool.bash, args, { env: { ...scriptEnv, PATH: `${shimDir}:${scriptPath}` } });
+    const calls = sh('cat', [awsLog]).trim().split('\n').filter(Boolean).map((l) => {
+      const [s, e, ...rest] = l.split(' ');
+      const what = rest.join(' ').replace(/--(region|endpoint-url) \S+ ?/g, '').replace(/--only-show-errors /, '').replace(/s3:\/\/\S+?\/(\S*\/)?/g, 's3://…/').slice(0, 60);
+      return { what, seconds: Number(e) - Number(s) };
+    });
+    return { label, total, calls };
+  };
+  const profiles = [
+    profile('backup.sh', [join(scripts.one, 'backup.sh')]),
+    profile('restore.sh', [join(scripts.one, 'restore.sh'), '--latest', '--target-db', 'r_profile', '--yes']),
+  ];
+
+  const f = (s) => `${s.toFixed(2)} s`;
+  const ratio = (a, b) => (a / b).toFixed(2);
+  const verdict = (r) => (r <= 1.5 ? 'meets the 1.5× target' : 'MISSES the 1.5× target');
+  const lines = [
+    '',
+    `drc bench:backup — median of ${runs} runs, pgbench scale ${scale}, database ${(dbBytes / 1e9).toFixed(2)} GB, payload ${(payloadBytes / 1e6).toFixed(1)} MB (pg_dump -Fc, age), ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs`,
+    '',
+    '| measurement | time | ratio |',
+    '|---|---|---|',
+    `| pg_dump -Fc > /dev/null (baseline) | ${f(pgDump)} | 1.00 |`,
+    `| backup.sh, one region (age, local S3) | ${f(backupOne)} | ${ratio(backupOne, pgDump)} (${verdict(backupOne / pgDump)}) |`,
+    `| backup.sh, two regions | ${f(backupTwo)} | ${ratio(backupTwo, pgDump)} |`,
+    `| pg_restore from a local file (baseline) | ${f(pgRestore)} | 1.00 |`,
+    `| restore.sh --latest, one region | ${f(restoreOne)} | ${ratio(restoreOne, pgRestore)} (${verdict(restoreOne / pgRestore)}) |`,
+    '',
+    'Breakdown (each piece on its own):',
+    ...Object.entries(parts).map(([k, v]) => `  ${k.padEnd(56)} ${f(v)}`),
+    '',
+    ...profiles.flatMap((p) => [
+      `aws CLI calls of ${p.label} (profiled run ${f(p.total)}): ${p.calls.length} calls, ${f(p.calls.reduce((a, c) => a + c.seconds, 0))} in total`,
+      ...p.calls.map((c) => `  ${c.what.padEnd(62)} ${f(c.seconds)}`),
+    ]),
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().then(
+  () => cleanup(),
+  (e) => {
+    console.error(`bench: ${e.message}`);
+    cleanup();
+    process.exit(1);
+  },
+);

@@ -2,7 +2,6 @@
  * `drc build` as functions: lint, emit every family in memory, add manifest.json, then either write the
  * folder atomically or compare it with what is on disk (`--check`).
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { lintText, type LintResult } from '../checker/index.js';
@@ -11,6 +10,7 @@ import { emitAll } from '../emitters/index.js';
 import { toJson } from '../emitters/serialize.js';
 import type { Artifact } from '../emitters/types.js';
 import { DRC_VERSION } from '../generated/version.js';
+import { sha256Hex } from '../hash.js';
 
 export interface BuildResult {
   lint: LintResult;
@@ -30,7 +30,7 @@ function byPath(a: Artifact, b: Artifact): number {
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }
 
 function manifest(artifacts: Artifact[], policySha256: string): Artifact {
@@ -56,11 +56,25 @@ export function writeOutput(outDir: string, artifacts: Artifact[]): void {
   const previous = join(parent, `.${baseName(target)}.drc-previous-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   try {
+    // Tens of thousands of files: each folder is created once, and files are created with their mode;
+    // chmod only runs while the umask is seen to change the mode (checked on the first file of each mode).
+    const made = new Set<string>();
+    const modeChecked = new Set<number>();
+    let umaskChangesMode = false;
     for (const artifact of artifacts) {
       const path = join(staging, ...artifact.path.split('/'));
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, artifact.content);
-      chmodSync(path, artifact.executable ? 0o755 : 0o644);
+      const folder = dirname(path);
+      if (!made.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        made.add(folder);
+      }
+      const mode = artifact.executable ? 0o755 : 0o644;
+      writeFileSync(path, artifact.content, { mode });
+      if (!modeChecked.has(mode)) {
+        modeChecked.add(mode);
+        if ((statSync(path).mode & 0o777) !== mode) umaskChangesMode = true;
+      }
+      if (umaskChangesMode) chmodSync(path, mode);
     }
     if (existsSync(target)) renameSync(target, previous);
     renameSync(staging, target);

@@ -1,5 +1,5 @@
 /** Deterministic serialisation for data artifacts: stable key order, `\n` line ends, trailing newline. */
-import { stringify } from 'yaml';
+import { Document, stringify } from 'yaml';
 
 /** Recursively sorts object keys (arrays keep their order). */
 export function sortKeys<T>(value: T): T {
@@ -17,15 +17,197 @@ export function toJson(value: unknown, options: { sort?: boolean } = {}): string
   return `${JSON.stringify(options.sort === false ? value : sortKeys(value), null, 2)}\n`;
 }
 
+const YAML_OPTIONS = { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN', version: '1.1', aliasDuplicateObjects: false } as const;
+
 /**
  * YAML in the order the object was built (Kubernetes readers expect apiVersion, kind, metadata, spec),
  * with every string that YAML 1.1 would misread (on, off, yes, no, 08) quoted.
+ *
+ * The output is exactly what `yaml`'s `stringify` writes with YAML_OPTIONS (test/emitters/serialize.test.ts
+ * compares the two on random values), but written directly: the library builds a node tree and
+ * re-concatenates every nested block at each level, which made large CloudFormation stacks and alert
+ * files take seconds. Values this writer does not handle itself (multi-line strings, strings that look
+ * like a document marker, undefined array items, non-plain objects, -0, NaN) make it hand the whole value
+ * to the library; single-line strings that cannot be plain are quoted by the library, one string at a time.
  */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN', version: '1.1', aliasDuplicateObjects: false });
+  if (value === null || typeof value !== 'object') return stringify(value, YAML_OPTIONS);
+  const out = new Output();
+  try {
+    writeBlock(value as object, '', out);
+  } catch (error) {
+    if (error === FALLBACK) return stringify(value, YAML_OPTIONS);
+    throw error;
+  }
+  out.push('\n');
+  return out.text();
 }
 
 /** Several YAML documents in one file. */
 export function toYamlDocuments(values: unknown[]): string {
   return values.map((v) => toYaml(v)).join('---\n');
+}
+
+/**
+ * Text built by appending: pieces are joined into flat chunks a few thousand pieces at a time, and the
+ * chunks once at the end (one array slot, or one cons-string, per piece of a 150 MB file made it slow
+ * to collect and large in memory).
+ */
+class Output {
+  private readonly chunks: string[] = [];
+  private pieces: string[] = [];
+
+  push(piece: string): void {
+    if (this.pieces.push(piece) >= 4096) {
+      this.chunks.push(this.pieces.join(''));
+      this.pieces = [];
+    }
+  }
+
+  text(): string {
+    this.chunks.push(this.pieces.join(''));
+    this.pieces = [];
+    return this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
+  }
+}
+
+/** Thrown (and caught in toYaml) when the library must write the whole value. */
+const FALLBACK = Symbol('yaml fallback');
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** A non-empty array or plain object, written as a block collection; `{}` / `[]` for empty ones; null for scalars. */
+function collectionKind(value: unknown): 'seq' | 'map' | '[]' | '{}' | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) return value.length ? 'seq' : '[]';
+  if (!isPlainObject(value)) throw FALLBACK;
+  for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && (value as Record<string, unknown>)[key] !== undefined) return 'map';
+  return '{}';
+}
+
+/** A block collection whose first line starts where the caller left off and whose other lines start with `indent`. */
+function writeBlock(value: object, indent: string, out: Output): void {
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(`\n${indent}`);
+      out.push('- ');
+      writeValue(value[i], inner, out, true);
+    }
+    if (value.length === 0) out.push('[]');
+    return;
+  }
+  if (!isPlainObject(value)) throw FALLBACK;
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    if (!first) out.push(`\n${indent}`);
+    first = false;
+    out.push(`${keyText(key)}:`);
+    const kind = collectionKind(item);
+    if (kind === 'seq' || kind === 'map') {
+      out.push(`\n${inner}`);
+      writeBlock(item as object, inner, out);
+    } else {
+      out.push(' ');
+      writeValue(item, inner, out, false);
+    }
+  }
+  if (first) out.push('{}');
+}
+
+function writeValue(value: unknown, inner: string, out: Output, seqItem: boolean): void {
+  switch (typeof value) {
+    case 'string':
+      out.push(valueText(value));
+      return;
+    case 'number':
+      if (!Number.isFinite(value) || Object.is(value, -0)) throw FALLBACK;
+      out.push(String(value));
+      return;
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    case 'object': {
+      if (value === null) {
+        out.push('null');
+        return;
+      }
+      const kind = collectionKind(value);
+      if (kind === '[]' || kind === '{}') out.push(kind);
+      else if (seqItem) writeBlock(value, inner, out);
+      else throw FALLBACK; // a map value collection is written by writeBlock itself
+      return;
+    }
+    default:
+      throw FALLBACK; // undefined array items, bigint, functions, symbols
+  }
+}
+
+// Strings -------------------------------------------------------------------------------------
+
+/** The library's own YAML 1.1 scalar tags: a plain string one of them matches (yes, 08, ~, 1e3) must be quoted. */
+const SCALAR_TAGS = (() => {
+  const schema = new Document(null, YAML_OPTIONS).schema as unknown as { tags: ScalarTag[]; compat?: ScalarTag[] | null };
+  return [...schema.tags, ...(schema.compat ?? [])].filter((t) => t.default && t.tag !== 'tag:yaml.org,2002:str' && t.test);
+})();
+interface ScalarTag {
+  default?: boolean | string;
+  tag: string;
+  test?: RegExp;
+}
+
+// The conditions of the library's plainString and quotedString (yaml/dist/stringify/stringifyString.js)
+// for single-line strings; anything multi-line goes to the library (block scalars depend on the context).
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/;
+
+/** How the library writes a single-line string (a map key, when `key`): plain, quoted, or null when only it knows. */
+function scalarText(text: string, key: boolean): string | null {
+  if (text.includes('\n') || DOCUMENT_MARKER.test(text)) throw FALLBACK;
+  if (key && text.length > 1024) throw FALLBACK; // an explicit `? ` key
+  if (CONTROL.test(text)) return null; // double quotes with YAML escapes (\x07, \e)
+  let plain = !NOT_PLAIN.test(text);
+  if (plain) for (const tag of SCALAR_TAGS) if (tag.test!.test(text)) plain = false;
+  if (plain) return text;
+  // quotedString: single quotes when the text has a double quote and no single one, else JSON-like
+  // double quotes (without control characters or newlines, exactly JSON.stringify).
+  return text.includes('"') && !text.includes("'") ? `'${text}'` : JSON.stringify(text);
+}
+
+/** Rendered strings, values and keys apart; bounded (most strings are names repeated across artifacts). */
+const rendered = [new Map<string, string>(), new Map<string, string>()] as const;
+
+function renderString(text: string, key: boolean): string {
+  const cache = rendered[key ? 1 : 0];
+  let out = cache.get(text);
+  if (out !== undefined) return out;
+  out = scalarText(text, key) ?? libraryScalar(text, key);
+  if (cache.size >= 50_000) cache.clear();
+  cache.set(text, out);
+  return out;
+}
+
+function libraryScalar(text: string, key: boolean): string {
+  if (key) {
+    const out = stringify({ [text]: 0 }, YAML_OPTIONS); // "<key>: 0\n"
+    if (!out.endsWith(': 0\n') || out.indexOf('\n') !== out.length - 1 || out.startsWith('? ')) throw FALLBACK;
+    return out.slice(0, -4);
+  }
+  const out = stringify([text], YAML_OPTIONS); // "- <scalar>\n"
+  if (!out.startsWith('- ') || out.indexOf('\n') !== out.length - 1) throw FALLBACK;
+  return out.slice(2, -1);
+}
+
+function valueText(text: string): string {
+  return renderString(text, false);
+}
+
+function keyText(text: string): string {
+  return renderString(text, true);
 }

@@ -13,8 +13,12 @@ export function shellQuote(value: unknown): string {
 }
 
 /** Escapes a markdown table cell: pipes, backslashes, line breaks, and HTML-significant characters. */
+const MARKDOWN_SPECIAL = /[\\|<>\r\n`*_[\]]/;
+
 export function markdownCell(value: unknown): string {
-  return String(value ?? '')
+  const text = String(value ?? '');
+  if (!MARKDOWN_SPECIAL.test(text)) return text;
+  return text
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
     .replace(/</g, '&lt;')

@@ -62,10 +62,30 @@ export const SERVICE_ALERTS: readonly { name: string; when: string }[] = [
 
 /** Markdown fence longer than any backtick run in the values shown, so no value can close a code block. */
 function fenceFor(view: unknown): string {
-  let longest = 0;
-  const text = JSON.stringify(view, (key, value: unknown) => (key === 'fence' ? undefined : value));
-  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const longest = longestBacktickRun(view, 0);
   return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * The longest run of backticks in any string of a view (what JSON.stringify would print), `fence`
+ * properties aside (a nested view's own fence).
+ */
+function longestBacktickRun(value: unknown, longest: number): number {
+  if (typeof value === 'string') {
+    if (!value.includes('`')) return longest;
+    for (const run of value.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+    return longest;
+  }
+  if (value === null || typeof value !== 'object') return longest;
+  if (Array.isArray(value)) {
+    for (const item of value) longest = longestBacktickRun(item, longest);
+    return longest;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.includes('`')) for (const run of key.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+    if (key !== 'fence') longest = longestBacktickRun((value as Record<string, unknown>)[key], longest);
+  }
+  return longest;
 }
 
 function tierObjectives(tier: Tier): { label: string; value: string }[] {
@@ -174,7 +194,11 @@ function plan(policy: Policy, facts: ServiceFacts[]): string {
     runbookLink: `runbooks/${slug(f.name)}.md`,
   }));
   const byOwner = new Map<string, string[]>();
-  for (const f of facts) byOwner.set(f.owner, [...(byOwner.get(f.owner) ?? []), f.name]);
+  for (const f of facts) {
+    const names = byOwner.get(f.owner);
+    if (names) names.push(f.name);
+    else byOwner.set(f.owner, [f.name]);
+  }
   const owners = [...byOwner.keys()].sort().map((owner) => ({ owner, services: byOwner.get(owner)!.join(', ') }));
   const storage = [...policy.storage.values()].sort(byName).flatMap((target) => {
     const users = facts.filter((f) => f.service.storage?.name === target.name).map((f) => f.name).join(', ') || 'none';
@@ -432,8 +456,14 @@ function compliance(context: EmitContext, facts: ServiceFacts[]): string {
   const metas = new Map(context.rules.map((r) => [r.id, r]));
   const ids = [...new Set([...metas.keys(), ...diagnostics.map((d) => d.rule)])].sort();
   const statusOf = new Map<string, RuleStatus>();
+  const byRule = new Map<string, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const list = byRule.get(d.rule);
+    if (list) list.push(d);
+    else byRule.set(d.rule, [d]);
+  }
   const rules = ids.map((id) => {
-    const found = diagnostics.filter((d) => d.rule === id);
+    const found = byRule.get(id) ?? [];
     const status = ruleStatus(found);
     statusOf.set(id, status);
     const meta = metas.get(id);
@@ -545,17 +575,28 @@ export const emit: Emitter = (context: EmitContext): Artifact[] => {
 function tidy(markdown: string): string {
   const out: string[] = [];
   let fence: string | null = null;
-  for (const line of markdown.split('\n')) {
+  let previousBlank = true; // no blank line at the start
+  let start = 0;
+  while (start <= markdown.length) {
+    let end = markdown.indexOf('\n', start);
+    if (end < 0) end = markdown.length;
+    const line = markdown.slice(start, end);
+    start = end + 1;
     if (fence !== null) {
       out.push(line);
+      previousBlank = line === '';
       if (line.startsWith(fence) && /^`+$/.test(line.trim())) fence = null;
       continue;
     }
-    const trimmed = line.replace(/[ \t]+$/, '');
-    const opening = /^(`{3,})/.exec(trimmed);
-    if (opening) fence = opening[1]!;
-    if (trimmed === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
+    const last = line.charCodeAt(line.length - 1);
+    const trimmed = last === 32 || last === 9 ? line.replace(/[ \t]+$/, '') : line;
+    if (trimmed.charCodeAt(0) === 96) {
+      const opening = /^(`{3,})/.exec(trimmed);
+      if (opening) fence = opening[1]!;
+    }
+    if (trimmed === '' && previousBlank) continue;
     out.push(trimmed);
+    previousBlank = trimmed === '';
   }
   while (out.length && out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;

@@ -142,6 +142,18 @@ export function thresholds(service: Service): ServiceThresholds {
   return { backupAge, restoreTestAge: service.restoreTest?.value.maxGapSeconds ?? null, rto: service.rto?.value.seconds ?? null, rpo };
 }
 
+/** Velero service plans by service name, built once per plan (serviceAlerts runs once per service). */
+const veleroByName = new WeakMap<VeleroPlan, Map<string, VeleroPlan['services'][number]>>();
+function veleroPlanOf(velero: VeleroPlan, name: string): VeleroPlan['services'][number] | undefined {
+  let byName = veleroByName.get(velero);
+  if (!byName) {
+    byName = new Map();
+    for (const v of velero.services) if (!byName.has(v.service.name)) byName.set(v.service.name, v);
+    veleroByName.set(velero, byName);
+  }
+  return byName.get(name);
+}
+
 export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPlan): ServiceAlerts {
   const group = `drc-${service.name}`;
   const labels = staticLabels(policy, service);
@@ -165,7 +177,7 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
   const t = thresholds(service);
   const name = service.name;
 
-  const veleroService = velero.services.find((v) => v.service.name === name);
+  const veleroService = veleroPlanOf(velero, name);
   if (veleroService) {
     for (const s of veleroService.schedules) {
       const threshold = s.gapSeconds + gapSlack(s.gapSeconds);

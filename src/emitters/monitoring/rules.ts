@@ -53,20 +53,45 @@ function timing(a: AlertSpec): Timing {
   }
 }
 
-const owners = new WeakMap<BaselineSeries, ServiceAlerts>();
-function ownerOf(all: ServiceAlerts[], b: BaselineSeries): ServiceAlerts | undefined {
-  let owner = owners.get(b);
-  if (!owner) {
-    for (const s of all) for (const series of s.baseline) owners.set(series, s);
-    owner = owners.get(b);
-  }
-  return owner;
-}
-
 function sameSeries(b: BaselineSeries, a: AlertSpec): boolean {
   const s = a.scenario;
   if (b.metric !== s.metric) return false;
-  return Object.entries(s.series).every(([k, v]) => b.labels[k] === v);
+  for (const k in s.series) if (b.labels[k] !== s.series[k]) return false;
+  return true;
+}
+
+/** Labels every scenario series carries one of; the baseline is indexed by metric and the first one present. */
+const INDEX_LABELS = ['service', 'schedule'] as const;
+
+/**
+ * Baseline series by metric and service (or schedule), so finding the series an alert's scenario selects
+ * costs the few series of one service, not the whole baseline.
+ */
+class BaselineIndex {
+  private readonly byKey = new Map<string, BaselineSeries[]>();
+  constructor(private readonly baseline: BaselineSeries[]) {
+    for (const b of baseline) {
+      for (const label of INDEX_LABELS) {
+        const value = b.labels[label];
+        if (value === undefined) continue;
+        const key = `${b.metric}\0${label}\0${value}`;
+        const list = this.byKey.get(key);
+        if (list) list.push(b);
+        else this.byKey.set(key, [b]);
+      }
+    }
+  }
+
+  /** The baseline series a scenario's selector matches (sameSeries), in baseline order. */
+  matching(a: AlertSpec): BaselineSeries[] {
+    const s = a.scenario;
+    for (const label of INDEX_LABELS) {
+      const value = s.series[label];
+      if (value === undefined) continue;
+      return (this.byKey.get(`${s.metric}\0${label}\0${value}`) ?? []).filter((b) => sameSeries(b, a));
+    }
+    return this.baseline.filter((b) => sameSeries(b, a));
+  }
 }
 
 function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels } {
@@ -90,28 +115,63 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
  */
 export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unknown {
   const baseline = all.flatMap((s) => s.baseline);
-  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; owner: ServiceAlerts }[] }>();
+  const index = new BaselineIndex(baseline);
+  const ownerOf = new Map<BaselineSeries, ServiceAlerts>();
+  for (const s of all) for (const series of s.baseline) ownerOf.set(series, s);
+  const position = new Map(baseline.map((b, i) => [b, i]));
+  // Each series is written in several groups: one string per series (and per healthy/broken values).
+  const texts = new Map<BaselineSeries, string>();
+  const textOf = (b: BaselineSeries) => {
+    let text = texts.get(b);
+    if (text === undefined) texts.set(b, (text = seriesText(b.metric, b.labels)));
+    return text;
+  };
+  const valueTexts = new Map<string, string>();
+  const healthy = (b: BaselineSeries, steps: number) => {
+    const key = `${b.healthy} ${steps}`;
+    let text = valueTexts.get(key);
+    if (text === undefined) valueTexts.set(key, (text = healthyValues(b, steps)));
+    return text;
+  };
+  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; owner: ServiceAlerts; matches: BaselineSeries[] }[] }>();
   for (const owner of all) {
     for (const a of owner.alerts) {
       const t = timing(a);
       const key = [a.alert, a.scenario.kind, t.quiet, t.fire, t.values(1000)].join('|');
       const group = groups.get(key) ?? { alert: a, timing: t, members: [] };
-      group.members.push({ alert: a, owner });
+      group.members.push({ alert: a, owner, matches: index.matching(a) });
       groups.set(key, group);
     }
   }
   const tests: unknown[] = [];
   for (const { alert, timing: t, members } of groups.values()) {
     const steps = Math.ceil(t.fire / 60) + 2;
-    const broken = (b: BaselineSeries) => members.some((m) => sameSeries(b, m.alert));
+    const brokenSeries = new Set<BaselineSeries>();
+    for (const m of members) for (const b of m.matches) brokenSeries.add(b);
     const absent = alert.scenario.kind === 'absent';
     const owners = new Set(members.map((m) => m.owner));
-    const relevant = baseline.filter((b) =>
-      broken(b) ? !absent : owners.has(ownerOf(all, b)!) || (absent && b.metric === alert.scenario.metric));
-    const input = relevant.map((b) => ({ series: seriesText(b.metric, b.labels), values: broken(b) ? t.values(steps) : healthyValues(b, steps) }));
+    let relevant: BaselineSeries[];
+    if (absent) {
+      relevant = baseline.filter((b) => !brokenSeries.has(b) && (owners.has(ownerOf.get(b)!) || b.metric === alert.scenario.metric));
+    } else {
+      // The owners' series and the broken ones (another service's, when a schedule name selects it), in
+      // baseline order; members, and so owners, come in the order of `all`.
+      relevant = [];
+      for (const owner of owners) for (const b of owner.baseline) relevant.push(b);
+      let foreign = false;
+      for (const b of brokenSeries) {
+        if (!owners.has(ownerOf.get(b)!)) {
+          relevant.push(b);
+          foreign = true;
+        }
+      }
+      if (foreign) relevant.sort((x, y) => position.get(x)! - position.get(y)!);
+    }
+    const brokenValues = t.values(steps);
+    const input = relevant.map((b) => ({ series: textOf(b), values: brokenSeries.has(b) ? brokenValues : healthy(b, steps) }));
     for (const m of members) {
-      if (!absent && !baseline.some((b) => sameSeries(b, m.alert))) {
-        input.push({ series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: t.values(steps) });
+      if (!absent && m.matches.length === 0) {
+        input.push({ series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: brokenValues });
       }
     }
     tests.push({
@@ -127,12 +187,13 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
   // Everything healthy: no alert of any name fires, up to the latest time any scenario above checks.
   const alerts = all.flatMap((s) => s.alerts);
   if (alerts.length > 0) {
-    const end = Math.max(...alerts.map((a) => timing(a).fire));
+    let end = -Infinity;
+    for (const a of alerts) end = Math.max(end, timing(a).fire);
     const steps = Math.ceil(end / 60) + 2;
     tests.push({
       name: 'all healthy',
       interval: '1m',
-      input_series: baseline.map((b) => ({ series: seriesText(b.metric, b.labels), values: healthyValues(b, steps) })),
+      input_series: baseline.map((b) => ({ series: textOf(b), values: healthy(b, steps) })),
       alert_rule_test: [...new Set(alerts.map((a) => a.alert))].sort().flatMap((alertname) => [
         { eval_time: promDuration(ONSET), alertname, exp_alerts: [] },
         { eval_time: promDuration(end), alertname, exp_alerts: [] },

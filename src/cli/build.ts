@@ -1,6 +1,7 @@
-/** `drc build`: lint, emit, write atomically; `--check` compares instead of writing. */
+/** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { resolve } from 'node:path';
-import { buildPolicy, compareOutput, writeOutput } from '../build/index.js';
+import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
+import { lintText } from '../checker/index.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
 
@@ -13,31 +14,41 @@ export interface BuildOptions {
 export async function runBuild(io: Io, file: string, opts: BuildOptions): Promise<number> {
   const text = readPolicy(io, file);
   const shown = displayPath(io.cwd, file);
-  const result = await buildPolicy(text, shown);
-  const lintExit = exitCodeFor(result.lint.diagnostics);
-  const visible = result.lint.diagnostics.filter((d) => !d.suppressed);
-  if (visible.length > 0 || lintExit !== EXIT.ok) {
+  const lint = lintText(text, shown);
+  const lintExit = exitCodeFor(lint.diagnostics);
+  if (lint.diagnostics.some((d) => !d.suppressed) || lintExit !== EXIT.ok) {
     // Diagnostics go to stderr so stdout stays the build's own report.
     const targets = outputTargets(opts.format ? [opts.format] : undefined, undefined, io.env);
     const errIo: Io = { ...io, stdout: io.stderr };
-    await printReports(errIo, targets, result.lint.diagnostics, result.lint.rules, new Map([[shown, text]]), true);
+    await printReports(errIo, targets, lint.diagnostics, lint.rules, new Map([[shown, text]]), true);
   }
-  if (lintExit !== EXIT.ok) {
+  const context = emitContext(lint);
+  if (lintExit !== EXIT.ok || !context) {
     io.stderr(`drc: ${shown} has errors; nothing was written\n`);
-    return lintExit;
+    return lintExit === EXIT.ok ? EXIT.findings : lintExit;
   }
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) {
-    const drift = compareOutput(outDir, result.artifacts);
+    const comparison = new FolderComparison(outDir);
+    const count = await emitInto(context, comparison);
+    const drift = comparison.drift();
     if (drift.length === 0) {
-      io.stdout(`${opts.out} is up to date (${result.artifacts.length} files)\n`);
+      io.stdout(`${opts.out} is up to date (${count} files)\n`);
       return EXIT.ok;
     }
     io.stdout(`${opts.out} differs from what drc build would write:\n`);
     for (const d of drift) io.stdout(`  ${d.change.padEnd(7)} ${d.path}\n`);
     return EXIT.findings;
   }
-  writeOutput(outDir, result.artifacts);
-  io.stdout(`wrote ${result.artifacts.length} files to ${opts.out}\n`);
+  const staging = new StagingFolder(outDir);
+  let count: number;
+  try {
+    count = await emitInto(context, staging);
+  } catch (error) {
+    staging.abort();
+    throw error;
+  }
+  staging.commit();
+  io.stdout(`wrote ${count} files to ${opts.out}\n`);
   return EXIT.ok;
 }

@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { scriptPath, storageBuckets, MANIFEST_NAME } from '../emitters/layout.js';
+import { scriptFilesFor } from '../emitters/scripts/index.js';
 import type { Artifact } from '../emitters/types.js';
 import type { Policy, Service } from '../model/types.js';
 import { runStep, tailOf, type StepRun } from './exec.js';
@@ -154,8 +155,6 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
   const drillStarted = now();
   const env = cleanEnv(opts.env);
-  const scripts = serviceScripts(service, opts.artifacts);
-
   const report: DrillReport = {
     service: service.name,
     kind: service.kind,
@@ -181,9 +180,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const root = mkdtempSync(join(env.TMPDIR || tmpdir(), 'drc-drill-'));
   chmodSync(root, 0o700);
   const scriptDir = join(root, 'scripts', service.name);
-  mkdirSync(scriptDir, { recursive: true, mode: 0o700 });
-  for (const [name, artifact] of scripts) {
-    const p = join(scriptDir, name);
+  // The service's scripts and the library they source (scripts/_lib/), in the build's layout.
+  for (const artifact of scriptFilesFor(opts.artifacts, service.name)) {
+    const p = join(root, ...artifact.path.split('/'));
+    mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
     writeFileSync(p, artifact.content, { mode: 0o700 });
     chmodSync(p, 0o700);
   }

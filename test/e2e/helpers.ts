@@ -15,12 +15,18 @@ export function scriptPath(): string {
   return [...dirs, process.env.PATH ?? '/usr/bin:/bin'].join(':');
 }
 
-/** Lints the policy (no errors allowed) and writes the scripts family into dir/scripts/... */
+/**
+ * Lints the policy (no errors allowed) and writes the whole scripts family into dir/scripts/..., as
+ * `drc build` lays it out: scripts/<service>/*.sh and the shared library scripts/_lib/drc-<kind>.sh that
+ * every script checks (sha256) and sources from ../_lib/.
+ */
 export function writeScripts(policyText: string, dir: string): void {
   const lint = lintText(policyText, 'drc.yaml');
   const errors = lint.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !lint.policy) throw new Error(`test policy does not lint: ${errors.map((d) => d.message).join('; ')}`);
-  for (const a of emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' })) {
+  const artifacts = emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' });
+  if (!artifacts.some((a) => a.path.startsWith('scripts/_lib/drc-'))) throw new Error('the build has no scripts/_lib/ library');
+  for (const a of artifacts) {
     const p = join(dir, a.path);
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, a.content);

@@ -61,7 +61,7 @@ services:
     storage: s
 `, dir);
     chownToPostgres(join(dir));
-    for (const p of ['scripts', 'scripts/app-db', 'scripts/app-db/restore.sh']) chownToPostgres(join(dir, p));
+    for (const p of ['scripts', 'scripts/app-db', 'scripts/app-db/restore.sh', 'scripts/_lib', 'scripts/_lib/drc-postgresql.sh']) chownToPostgres(join(dir, p));
   }, 120_000);
 
   afterAll(async () => {

@@ -1,16 +1,21 @@
-// The scripts family: what is emitted, determinism, shellcheck, no secrets, templates that escape every
-// policy value, the bash helpers (gfs_tag, json_str), systemd calendars, the CronJob, and a property test
-// that shell metacharacters in any free-text policy value never run as code.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The scripts family: what is emitted (small per-service scripts + one library per kind), determinism,
+// shellcheck, no secrets, templates that escape every policy value, the library check (missing, mismatched,
+// symlinked scripts), the bash helpers (gfs_tag, json_str), systemd calendars, the CronJob and its mounts,
+// output size, and a property test that shell metacharacters in any free-text policy value never run as code
+// and never reach the library.
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
-import { cronToOnCalendar, emit } from '../../src/emitters/scripts/index.js';
+import { cronToOnCalendar, emit, LIB_CONFIGMAP_PATH, scriptFilesFor } from '../../src/emitters/scripts/index.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import { gfsTagFor } from '../../src/emitters/aws/gfs.js';
 import { makeTempDir, requireTool, run, runOk } from '../harness/index.js';
+// @ts-expect-error: a plain .mjs module without types
+import { generatePolicy } from '../../bench/generate.mjs';
 
 const TEMPLATES = join(import.meta.dirname, '../../src/emitters/scripts/templates');
 const ACME = readFileSync(join(import.meta.dirname, '../../examples/acme/drc.yaml'), 'utf8');
@@ -60,15 +65,33 @@ services:
 monitoring: { metrics: textfile, textfile_dir: /var/lib/node_exporter }
 `;
 
+const LIB = /^scripts\/_lib\/drc-(postgresql|files|s3-bucket)\.sh$/;
+const isLib = (a: Artifact) => LIB.test(a.path);
+const isScript = (a: Artifact) => a.path.endsWith('.sh') && !isLib(a);
+
+/** Writes every artifact under dir; returns the paths of the per-service scripts (not the libraries). */
 function writeAll(artifacts: Artifact[], dir: string): string[] {
   const scripts: string[] = [];
   for (const a of artifacts) {
     const p = join(dir, a.path);
     mkdirSync(join(p, '..'), { recursive: true });
     writeFileSync(p, a.content, { mode: a.executable ? 0o755 : 0o644 });
-    if (a.path.endsWith('.sh')) scripts.push(p);
+    if (isScript(a)) scripts.push(p);
   }
   return scripts;
+}
+
+/** The library a service's script sources. */
+function libraryOf(artifacts: Artifact[], scriptPath: string): Artifact {
+  const service = scriptPath.split('/')[1]!;
+  const libs = scriptFilesFor(artifacts, service).filter(isLib);
+  expect(libs, scriptPath).toHaveLength(1);
+  return libs[0]!;
+}
+
+/** A bash function's definition, cut out of a library. */
+function fnOf(text: string, name: string): string {
+  return text.match(new RegExp(`^${name}\\(\\) \\{[\\s\\S]*?^\\}$`, 'm'))![0];
 }
 
 describe('scripts emitter', () => {
@@ -88,6 +111,42 @@ describe('scripts emitter', () => {
     expect(paths.some((p) => p.startsWith('scripts/cluster-state/') || p.startsWith('scripts/orders-dynamodb/'))).toBe(false);
   });
 
+  it('emits the code once, as one library per kind in scripts/_lib/; each script holds settings, not code', () => {
+    expect(acme.filter(isLib).map((a) => a.path)).toEqual(['scripts/_lib/drc-postgresql.sh', 'scripts/_lib/drc-files.sh', 'scripts/_lib/drc-s3-bucket.sh']);
+    expect(rich.filter(isLib).map((a) => a.path)).toEqual(['scripts/_lib/drc-postgresql.sh', 'scripts/_lib/drc-files.sh']);
+    // `_lib` cannot be a service's folder: service names start with [a-z0-9].
+    expect(acme.filter((a) => a.path.startsWith('scripts/_lib/')).map((a) => a.path).sort())
+      .toEqual([...acme.filter(isLib).map((a) => a.path), LIB_CONFIGMAP_PATH].sort());
+    for (const lib of [...acme, ...rich].filter(isLib)) {
+      expect(lib.executable).toBeFalsy(); // sourced, not run
+      expect(lib.content).toMatch(/^# shellcheck shell=bash\n/);
+      for (const fn of ['drc_main', 'drc_backup_main', 'drc_restore_main', 'drc_restore_test_main', 'drc_verify_main', 'gfs_tag', 'json_str', 'fetch_backup', 'restore_into|restore_objects'])
+        expect(lib.content, `${lib.path}: ${fn}`).toMatch(new RegExp(`^(${fn})\\(\\) \\{`, 'm'));
+    }
+    for (const [build, a] of [...acme.filter(isScript).map((x) => [acme, x] as const), ...rich.filter(isScript).map((x) => [rich, x] as const)]) {
+      expect(a.content.length, a.path).toBeLessThan(5000);
+      expect(a.content.match(/^[a-z_]+\(\) \{/gm), a.path).toEqual(['drc_lib_fail() {']); // no code but the loader
+      const lib = libraryOf(build, a.path);
+      expect(a.content).toContain(`DRC_LIB_SHA256='${createHash('sha256').update(lib.content).digest('hex')}'`);
+      expect(a.content).toContain(`# shellcheck source=../_lib/${lib.path.split('/').pop()}\nsource "$DRC_LIB_DIR/${lib.path.split('/').pop()}"\ndrc_main "$@"\n`);
+      expect(a.content.endsWith('drc_main "$@"\n')).toBe(true);
+    }
+    // The library is the same for every policy: it holds no policy value.
+    expect(rich.find((a) => a.path === 'scripts/_lib/drc-postgresql.sh')).toEqual(acme.find((a) => a.path === 'scripts/_lib/drc-postgresql.sh'));
+  });
+
+  it("scriptFilesFor: a service's scripts and the library they source, with build-relative paths", () => {
+    expect(scriptFilesFor(acme, 'production-db').map((a) => a.path)).toEqual([
+      'scripts/production-db/backup.sh', 'scripts/production-db/restore.sh', 'scripts/production-db/restore-test.sh', 'scripts/production-db/verify.sh',
+      'scripts/_lib/drc-postgresql.sh',
+    ]);
+    expect(scriptFilesFor(rich, 'uploads').map((a) => a.path).sort()).toEqual([
+      'scripts/_lib/drc-files.sh', 'scripts/uploads/backup.sh', 'scripts/uploads/restore-test.sh', 'scripts/uploads/restore.sh', 'scripts/uploads/verify.sh',
+    ]);
+    expect(scriptFilesFor(acme, 'cluster-state')).toEqual([]);
+    expect(scriptFilesFor(acme, 'production')).toEqual([]); // a prefix of another service's name
+  });
+
   it('is deterministic and free of absolute build paths and timestamps', () => {
     expect(build(ACME)).toEqual(acme);
     for (const a of [...acme, ...rich]) {
@@ -96,22 +155,33 @@ describe('scripts emitter', () => {
     }
   });
 
-  it('every generated script passes bash -n and shellcheck -S warning', async () => {
+  it('every generated script and library passes bash -n and shellcheck -S warning', async () => {
     const shellcheck = requireTool('shellcheck');
     const dir = join(tmp.path, 'sc');
     const scripts = [...writeAll(acme, join(dir, 'acme')), ...writeAll(rich, join(dir, 'rich'))];
     expect(scripts.length).toBe(24);
-    for (const s of scripts) await runOk('bash', ['-n', s]);
-    // One shellcheck per script, in parallel: 24 large scripts take ~30 s in one process.
-    const results = await Promise.all(scripts.map((s) => run(shellcheck, ['-S', 'warning', '-s', 'bash', s], { timeoutMs: 120_000 })));
+    const libs = [...acme.filter(isLib).map((a) => join(dir, 'acme', a.path)), ...rich.filter(isLib).map((a) => join(dir, 'rich', a.path))];
+    expect(libs.length).toBe(5);
+    for (const s of [...scripts, ...libs]) await runOk('bash', ['-n', s]);
+    // Each script with -x, so shellcheck follows its `source` into the library (a setting the library does
+    // not use is reported); each library on its own, because -x does not report findings inside sourced files.
+    // Run from / so the scripts' `source-path=SCRIPTDIR` directive, not the working directory, finds the library.
+    const results = await Promise.all([
+      ...scripts.map((s) => run(shellcheck, ['-x', '-S', 'warning', '-s', 'bash', s], { timeoutMs: 120_000, cwd: '/' })),
+      ...libs.map((s) => run(shellcheck, ['-S', 'warning', '-s', 'bash', s], { timeoutMs: 120_000 })),
+    ]);
     for (const r of results) {
       expect(r.stdout + r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
+    // -x really follows: without the library, the script's settings are unused.
+    const alone = await run(shellcheck, ['-S', 'warning', '-s', 'bash', scripts[0]!], { timeoutMs: 120_000 });
+    expect(alone.stdout).toContain('SC2034');
   });
 
-  it('every shared function a script calls is defined in that script (kind-specific parts included)', () => {
-    const scripts = [...acme, ...rich].filter((a) => a.path.endsWith('.sh'));
+  it('every shared function a script calls is defined in that script or the library it sources (kind-specific parts included)', () => {
+    const scripts = [...acme.filter(isScript).map((a) => ({ path: a.path, content: a.content + libraryOf(acme, a.path).content })),
+      ...rich.filter(isScript).map((a) => ({ path: a.path, content: a.content + libraryOf(rich, a.path).content }))];
     const defined = (text: string) => new Set([...text.matchAll(/^([a-z_]+)\(\) \{/gm)].map((m) => m[1]!));
     const all = new Set(scripts.flatMap((a) => [...defined(a.content)]));
     for (const a of scripts) {
@@ -125,12 +195,12 @@ describe('scripts emitter', () => {
   });
 
   it('puts no secret in scripts or argv: passphrases via env:VAR, no PGPASSWORD or AWS key assignments', () => {
-    for (const a of [...acme, ...rich].filter((x) => x.path.endsWith('.sh'))) {
+    for (const a of [...acme, ...rich].filter((x) => x.path.endsWith('.sh') || x.path.endsWith('.yaml'))) {
       expect(a.content).not.toMatch(/-pass pass:|-k |PGPASSWORD=|AWS_SECRET_ACCESS_KEY=|AWS_ACCESS_KEY_ID=|AGE-SECRET-KEY/);
       expect(a.content).not.toMatch(/--password\b/);
     }
     const backup = rich.find((a) => a.path === 'scripts/ledger/backup.sh')!.content;
-    expect(backup).toContain('-pass "env:$DRC_PASSPHRASE_ENV"');
+    expect(libraryOf(rich, 'scripts/ledger/backup.sh').content).toContain('-pass "env:$DRC_PASSPHRASE_ENV"');
     expect(backup).toContain("DRC_PASSPHRASE_ENV='DRC_BACKUP_PASSPHRASE'");
     expect(backup).toContain("DRC_SSE=('AES256' 'AES256' )");
   });
@@ -145,8 +215,8 @@ describe('scripts emitter', () => {
   });
 
   it('gfs_tag follows the rule of docs/gfs-retention.md', async () => {
-    const script = acme.find((a) => a.path === 'scripts/production-db/backup.sh')!.content;
-    const fn = (name: string) => script.match(new RegExp(`^${name}\\(\\) \\{[\\s\\S]*?^\\}$`, 'm'))![0];
+    const script = libraryOf(acme, 'scripts/production-db/backup.sh').content;
+    const fn = (name: string) => fnOf(script, name);
     const cases: [string, string, string][] = [
       ['20260105T100000Z', '', 'yearly'],
       ['20260101T000000Z', '20251231T235959Z', 'yearly'],
@@ -169,8 +239,7 @@ describe('scripts emitter', () => {
   });
 
   it('json_str makes a JSON string of any text (quotes, backslashes, control characters, UTF-8)', async () => {
-    const script = acme.find((a) => a.path === 'scripts/production-db/backup.sh')!.content;
-    const fn = script.match(/^json_str\(\) \{[\s\S]*?^\}$/m)![0];
+    const fn = fnOf(libraryOf(acme, 'scripts/production-db/backup.sh').content, 'json_str');
     const samples = fc.sample(fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\t', '\r', '\x01', '\x1f', '\x7f', 'é', '€', '$', '`', "'", ' ', '/') , maxLength: 20 }), 60);
     samples.push('', 'plain', 'a"b\\c\nd');
     const input = samples.join('\0') + '\0';
@@ -205,12 +274,13 @@ describe('scripts emitter', () => {
     expect(svc).toContain('ExecStart=/usr/local/lib/drc/scripts/production-db/backup.sh');
   });
 
-  it('a Kubernetes CronJob per cron-expressible schedule, built as objects', () => {
+  it('a Kubernetes CronJob per cron-expressible schedule, built as objects, with the script and its library mounted', async () => {
     const cj = acme.find((a) => a.path === 'scripts/analytics-db/cronjob.yaml')!;
     const docs = cj.content.split(/^---$/m).map((d) => parse(d));
     const [configMap, job] = docs;
     expect(configMap.kind).toBe('ConfigMap');
     expect(configMap.data['backup.sh']).toBe(acme.find((a) => a.path === 'scripts/analytics-db/backup.sh')!.content);
+    expect(cj.content.length).toBeLessThan(10_000); // the script's settings, not the library
     expect(job).toMatchObject({
       apiVersion: 'batch/v1', kind: 'CronJob',
       spec: { schedule: '30 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' },
@@ -218,6 +288,90 @@ describe('scripts emitter', () => {
     expect(job.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
     expect(rich.some((a) => a.path === 'scripts/uploads/cronjob.yaml')).toBe(false); // every 90m
     expect(parse(rich.find((a) => a.path === 'scripts/ledger/cronjob.yaml')!.content.split(/^---$/m)[1]!).spec.timeZone).toBe('Europe/Berlin');
+
+    // The libraries' ConfigMaps: once per build, content-addressed names, immutable.
+    const libMaps = acme.find((a) => a.path === LIB_CONFIGMAP_PATH)!.content.split(/^---$/m).map((d) => parse(d));
+    expect(libMaps.map((m) => m.data && Object.keys(m.data))).toEqual([['drc-postgresql.sh'], ['drc-files.sh'], ['drc-s3-bucket.sh']]);
+    for (const m of libMaps) {
+      const lib = acme.find((a) => a.path === `scripts/_lib/${Object.keys(m.data)[0]}`)!;
+      expect(m).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', immutable: true });
+      expect(m.data[Object.keys(m.data)[0]!]).toBe(lib.content);
+      expect(m.metadata.name).toBe(`drc-lib-${m.metadata.labels['drc/library']}-${createHash('sha256').update(lib.content).digest('hex').slice(0, 12)}`);
+    }
+    // rich: only the kinds whose services have a CronJob (uploads runs every 90m: no CronJob, no files library map).
+    expect(rich.find((a) => a.path === LIB_CONFIGMAP_PATH)!.content.split(/^---$/m).map((d) => parse(d).metadata.labels['drc/library'])).toEqual(['postgresql']);
+
+    // Every CronJob in the pod's layout: lay the mounted ConfigMap keys out as the kubelet would, then the
+    // container's command finds the library (../_lib/ from the script) and runs.
+    for (const [build, a] of [...acme.map((x) => [acme, x] as const), ...rich.map((x) => [rich, x] as const)].filter(([, x]) => x.path.endsWith('/cronjob.yaml'))) {
+      const [cm, cron] = a.content.split(/^---$/m).map((d) => parse(d));
+      const maps = [cm, ...build.find((x) => x.path === LIB_CONFIGMAP_PATH)!.content.split(/^---$/m).map((d) => parse(d))];
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      const container = pod.containers[0];
+      const root = join(tmp.path, 'pod', a.path.replace(/\//g, '_'));
+      for (const mount of container.volumeMounts.filter((m: { subPath?: string }) => m.subPath)) {
+        const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
+        const map = maps.find((m) => m.metadata.name === volume.configMap.name);
+        expect(map, `${a.path}: ConfigMap ${volume.configMap.name}`).toBeDefined();
+        const file = join(root, mount.mountPath);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, map.data[mount.subPath]);
+        chmodSync(file, volume.configMap.defaultMode);
+      }
+      expect(container.command[0]).toBe('/bin/bash');
+      const r = await run('bash', [join(root, container.command[1]), '--print-config'], { env: { PGHOST: undefined, PGPORT: undefined, PGUSER: undefined, PGDATABASE: undefined } });
+      expect(r.stderr, a.path).toBe('');
+      expect(r.code, a.path).toBe(0);
+      expect(r.stdout).toContain(`service=${a.path.split('/')[1]}\n`);
+    }
+  });
+
+  it('a script finds its library next to its real folder, refuses a missing or different one, and runs through a symlink', async () => {
+    const dir = join(tmp.path, 'libcheck');
+    writeAll(acme, dir);
+    const script = join(dir, 'scripts/production-db/restore.sh');
+    const lib = join(dir, 'scripts/_lib/drc-postgresql.sh');
+    const env = { PGHOST: undefined, PGPORT: undefined, PGUSER: undefined, PGDATABASE: undefined };
+    expect((await run('bash', [script, '--print-config'], { env, cwd: '/' })).code).toBe(0);
+    // Through a symlink elsewhere (e.g. /usr/local/bin/restore-db): the library is found from the real path.
+    mkdirSync(join(dir, 'bin'));
+    symlinkSync(script, join(dir, 'bin', 'restore-db'));
+    const viaLink = await run('bash', [join(dir, 'bin', 'restore-db'), '--print-config'], { env });
+    expect(viaLink.stderr).toBe('');
+    expect(viaLink.stdout).toContain('service=production-db\n');
+    // A different library (another build's, or edited): refused before it is sourced.
+    const good = readFileSync(lib, 'utf8');
+    const canary = join(dir, 'sourced');
+    writeFileSync(lib, `touch ${canary}\n${good}`);
+    const mismatch = await run('bash', [script, '--print-config'], { env });
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(/ERROR: scripts\/_lib\/drc-postgresql\.sh does not match this script \(.*\): copy the whole scripts\/ folder from one drc build\n$/);
+    expect(readdirSync(dir)).not.toContain('sourced');
+    // Missing: one clear line.
+    rmSync(lib);
+    const missing = await run('bash', [script, '--print-config'], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/restore\.sh\[production-db\]: ERROR: the shared library scripts\/_lib\/drc-postgresql\.sh is missing .*copy the whole scripts\/ folder from one drc build\n$/);
+    rmSync(join(dir, 'scripts/_lib'), { recursive: true });
+    expect((await run('bash', [script, '--print-config'], { env })).stderr).toContain('is missing');
+    // The library alone is not a program.
+    writeFileSync(lib.replace('/_lib/', '/production-db/'), good);
+    const direct = await run('bash', [lib.replace('/_lib/', '/production-db/')]);
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toContain('is the shared library of drc\'s scripts');
+  });
+
+  it('output grows by a few KB per service: the library is not repeated', () => {
+    const sizes = [50, 200].map((n) => {
+      const artifacts = build(generatePolicy(n));
+      const scripted = new Set(artifacts.filter(isScript).map((a) => a.path.split('/')[1]));
+      const bytes = artifacts.reduce((sum, a) => sum + a.content.length, 0);
+      return { scripted: scripted.size, bytes, libs: artifacts.filter(isLib).length };
+    });
+    expect(sizes[1]!.scripted).toBeGreaterThan(sizes[0]!.scripted);
+    expect(sizes[1]!.libs).toBe(sizes[0]!.libs);
+    const perService = (sizes[1]!.bytes - sizes[0]!.bytes) / (sizes[1]!.scripted - sizes[0]!.scripted);
+    expect(perService).toBeLessThan(25_000); // was ~146 KB with the library in every script and CronJob
   });
 });
 
@@ -286,6 +440,10 @@ monitoring: { metrics: textfile, textfile_dir: ${q(v.textfile!)} }
 
 describe('property: policy values with shell metacharacters are data, never code', () => {
   it('lint rejects the value, or every script passes bash -n and --print-config runs without executing it', async () => {
+    const benign = lintText(hostilePolicy(Object.fromEntries(['owner', 'kms', 'kms2', 'recipient', 'title', 'label', 'host', 'database', 'user', 'path', 'exclude', 'bucket', 'textfile']
+      .map((f) => [f, f === 'path' || f === 'textfile' ? '/srv/x' : f === 'recipient' ? 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p' : `x${f}`]))), 'drc.yaml');
+    const benignLibs = new Map(emit({ policy: benign.policy!, diagnostics: [], rules: [], drcVersion: '1.0.0' }).filter(isLib).map((a) => [a.path, a.content]));
+    expect(benignLibs.size).toBe(3);
     const fields = ['owner', 'kms', 'kms2', 'recipient', 'title', 'label', 'host', 'database', 'user', 'path', 'exclude', 'bucket', 'textfile'];
     let built = 0;
     let rejected = 0;
@@ -304,9 +462,16 @@ describe('property: policy values with shell metacharacters are data, never code
           throw e;
         }
         built++;
+        // No policy value reaches a library: each is byte for byte the library of a benign policy.
+        for (const lib of artifacts.filter(isLib)) expect(lib.content, lib.path).toBe(benignLibs.get(lib.path));
+        expect(artifacts.filter(isLib)).toHaveLength(3);
+        // The CronJob's copy of backup.sh reads back exactly (block scalar or quoted, whichever was safe).
+        for (const cj of artifacts.filter((a) => a.path.endsWith('/cronjob.yaml')))
+          expect(parse(cj.content.split(/^---$/m)[0]!).data['backup.sh']).toBe(artifacts.find((a) => a.path === cj.path.replace('cronjob.yaml', 'backup.sh'))!.content);
         const dir = join(tmp.path, `prop-${built}`);
         const scripts = writeAll(artifacts, dir);
         expect(scripts.length).toBeGreaterThanOrEqual(8);
+        for (const lib of artifacts.filter(isLib)) await runOk('bash', ['-n', join(dir, lib.path)]);
         for (const s of scripts) {
           await runOk('bash', ['-n', s]);
           const r = await run('bash', [s, '--print-config'], {

@@ -1,13 +1,20 @@
 /**
  * The `scripts` family (policy-language.md §10.1): backup.sh, restore.sh, restore-test.sh and verify.sh for
  * every postgresql, files and s3-bucket service with storage, plus the schedules that run them (systemd
- * service + timer units and a Kubernetes CronJob). Scripts are handlebars templates in which every policy
- * value passes through `{{sh x}}`; the shared bash functions live in templates/lib.hbs and are rendered into
- * every script, so each script is self-contained. Contract: docs/scripts.md.
+ * service + timer units and a Kubernetes CronJob). Contract: docs/scripts.md.
+ *
+ * The code is emitted once per service kind, as the library `scripts/_lib/drc-<kind>.sh` (templates/lib.hbs
+ * plus each script's main part as a function: backup.hbs, restore.hbs, …). Those templates depend on the
+ * kind only, never on a policy value, so they are rendered once per kind (memoised). Each
+ * `scripts/<service>/<script>.sh` is small: a header (templates/header.hbs) and the service's settings
+ * (templates/config.hbs, rendered once per service; every policy value through `{{sh x}}`), then it checks
+ * the library's sha256, sources the library and calls `drc_main`.
+ * `_lib` can never be a service's folder: service names start with [a-z0-9].
  */
 import {
   MANIFEST_NAME,
   RETENTION_TAG,
+  SCRIPT_NAMES,
   type ScriptName,
   metricsFileName,
   payloadName,
@@ -17,10 +24,12 @@ import {
   storageBuckets,
   tierName,
 } from '../layout.js';
-import { toYamlDocuments } from '../serialize.js';
+import { toYaml, toYamlDocuments } from '../serialize.js';
+import { createHash } from 'node:crypto';
 import { compileTemplate } from '../templates.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';
 import type { Policy, Service } from '../../model/types.js';
+import headerSource from './templates/header.hbs?raw';
 import configSource from './templates/config.hbs?raw';
 import libSource from './templates/lib.hbs?raw';
 import backupSource from './templates/backup.hbs?raw';
@@ -30,6 +39,18 @@ import verifySource from './templates/verify.hbs?raw';
 
 /** Service kinds that get scripts. */
 export const SCRIPT_KINDS = ['postgresql', 'files', 's3-bucket'] as const;
+export type ScriptKind = (typeof SCRIPT_KINDS)[number];
+
+/** Folder of the shared libraries; not a valid service name (those start with [a-z0-9]), so no collision. */
+export const LIB_DIR = 'scripts/_lib';
+
+/** The library of a kind, relative to the build output. */
+export function libraryPath(kind: ScriptKind): string {
+  return `${LIB_DIR}/drc-${kind}.sh`;
+}
+
+/** The ConfigMaps of the libraries, for the CronJobs (one file for the whole build). */
+export const LIB_CONFIGMAP_PATH = `${LIB_DIR}/configmap.yaml`;
 
 export interface ScriptData {
   script: ScriptName;
@@ -60,16 +81,23 @@ export interface ScriptData {
   s3bucket: boolean;
   sourceBucket: string;
   sourceRegion: string;
+  /** sha256 of the kind's library (scripts/_lib/drc-<kind>.sh), checked by the script before sourcing it. */
+  libSha256: string;
 }
 
-const render = {
-  config: compileTemplate<ScriptData>(configSource),
-  lib: compileTemplate<ScriptData>(libSource),
-  'backup.sh': compileTemplate<ScriptData>(backupSource),
-  'restore.sh': compileTemplate<ScriptData>(restoreSource),
-  'restore-test.sh': compileTemplate<ScriptData>(restoreTestSource),
-  'verify.sh': compileTemplate<ScriptData>(verifySource),
-} as const;
+/** What the library templates see: the kind flags and the drc version, never a per-service value. */
+export interface LibraryData {
+  drcVersion: string;
+  postgresql: boolean;
+  files: boolean;
+  s3bucket: boolean;
+}
+
+/** A script = its header (the script's name; templates/header.hbs) + the service's settings and loader (config.hbs). */
+const renderHeader = compileTemplate<ScriptData>(headerSource);
+const renderConfig = compileTemplate<ScriptData>(configSource);
+/** The library: shared functions, then each script's main part (a function), in this order. */
+const LIBRARY_PARTS = [libSource, backupSource, restoreSource, restoreTestSource, verifySource].map((src) => compileTemplate<LibraryData>(src));
 
 const KIND_WORDS: Record<string, Record<ScriptName, string>> = {
   postgresql: {
@@ -92,9 +120,35 @@ const KIND_WORDS: Record<string, Record<ScriptName, string>> = {
   },
 };
 
+/** A kind's library, rendered: the same text for every service of the kind (and every policy) of one drc version. */
+export interface Library {
+  kind: ScriptKind;
+  path: string;
+  content: string;
+  sha256: string;
+}
+
+/** Libraries memoised by drc version and kind: rendered once, however many services and builds. */
+const libraries = new Map<string, Library>();
+
+export function renderLibrary(kind: ScriptKind, drcVersion: string): Library {
+  const id = `${drcVersion}\0${kind}`;
+  let lib = libraries.get(id);
+  if (!lib) {
+    const data: LibraryData = { drcVersion, postgresql: kind === 'postgresql', files: kind === 'files', s3bucket: kind === 's3-bucket' };
+    const content = LIBRARY_PARTS.map((part) => part(data)).join('');
+    lib = { kind, path: libraryPath(kind), content, sha256: createHash('sha256').update(content).digest('hex') };
+    if (libraries.size > 64) libraries.clear();
+    libraries.set(id, lib);
+  }
+  return lib;
+}
+
+const isScriptKind = (kind: string): kind is ScriptKind => (SCRIPT_KINDS as readonly string[]).includes(kind);
+
 export function scriptData(policy: Policy, service: Service, script: ScriptName, drcVersion: string): ScriptData | null {
   const storage = service.storage;
-  if (!storage || !(SCRIPT_KINDS as readonly string[]).includes(service.kind)) return null;
+  if (!storage || !isScriptKind(service.kind)) return null;
   const enc = service.encryption;
   const clientSide = service.kind === 's3-bucket' ? 'none' : (enc.clientSide?.method ?? 'none');
   const buckets = storageBuckets(storage).map((b) => ({
@@ -133,11 +187,26 @@ export function scriptData(policy: Policy, service: Service, script: ScriptName,
     s3bucket: service.kind === 's3-bucket',
     sourceBucket: service.sourceBucket?.bucket ?? '',
     sourceRegion: service.sourceBucket?.region ?? '',
+    libSha256: renderLibrary(service.kind, drcVersion).sha256,
   };
 }
 
+/** A service's script: its settings and the code that loads the library (the library itself is separate). */
 export function renderScript(data: ScriptData): string {
-  return render.config(data) + render.lib(data) + render[data.script](data);
+  return renderHeader(data) + renderConfig(data);
+}
+
+/**
+ * Every artifact a service's scripts need to run, with their build-relative paths: the service's own
+ * `scripts/<service>/*.sh` and the library they source (`scripts/_lib/drc-<kind>.sh`). Write them under
+ * one folder keeping the paths, and the scripts run from there.
+ */
+export function scriptFilesFor(artifacts: readonly Artifact[], serviceName: string): Artifact[] {
+  const dir = `scripts/${serviceName}/`;
+  const own = artifacts.filter((a) => a.path.startsWith(dir) && !a.path.slice(dir.length).includes('/') && a.path.endsWith('.sh'));
+  const needed = new Set<string>();
+  for (const a of own) for (const m of a.content.matchAll(/^# shellcheck source=\.\.\/_lib\/([a-z0-9-]+\.sh)$/gm)) needed.add(`${LIB_DIR}/${m[1]!}`);
+  return [...own, ...artifacts.filter((a) => needed.has(a.path))];
 }
 
 // ---- schedules ------------------------------------------------------------------------------------
@@ -292,7 +361,51 @@ function calendarWord(word: string): string {
   }
 }
 
-function cronJob(policy: Policy, service: Service, backupScript: string): Artifact | null {
+/** Name of a library's ConfigMap: content-addressed, so CronJobs of different builds never share a wrong one. */
+export function libraryConfigMapName(lib: Library): string {
+  return `drc-lib-${lib.kind}-${lib.sha256.slice(0, 12)}`;
+}
+
+/** Where the container sees the build's scripts folder (the service's backup.sh and the library under it). */
+const POD_SCRIPTS_DIR = '/drc';
+
+function libraryConfigMaps(libs: Library[]): Artifact {
+  const maps = libs.map((lib) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: libraryConfigMapName(lib), labels: { 'app.kubernetes.io/managed-by': 'drc', 'drc/library': lib.kind } },
+    immutable: true,
+    data: { [`drc-${lib.kind}.sh`]: lib.content },
+  }));
+  return { path: LIB_CONFIGMAP_PATH, content: toYamlDocuments(maps) };
+}
+
+/**
+ * Characters a YAML literal block scalar can hold as they are: tab, line feed and printable text, minus
+ * what YAML 1.1 reads as a line break (U+0085, U+2028, U+2029) or a byte-order mark.
+ */
+const LITERAL_SAFE = /^(?:[\t\n\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+
+/**
+ * `key: |` and the text, indented: what `yaml` writes for a script, without its node tree (10,000 CronJobs
+ * took over half a second that way). Only for text that starts with a non-space, ends with exactly one
+ * newline and holds only LITERAL_SAFE characters; null otherwise, and the caller lets the library do it.
+ */
+function literalEntry(key: string, text: string, indent: string): string | null {
+  if (!/^[A-Za-z0-9_.-]+$/.test(key) || !/^[^\s]/.test(text) || !text.endsWith('\n') || text.endsWith('\n\n') || !LITERAL_SAFE.test(text)) return null;
+  const body = text.slice(0, -1).split('\n').map((line) => (line === '' ? '' : `${indent}  ${line}`)).join('\n');
+  return `${indent}${key}: |\n${body}\n`;
+}
+
+/** A ConfigMap (built as an object) with one script: the data written as a literal block when that is exact. */
+function configMapYaml(configMap: { apiVersion: string; kind: string; metadata: object; data: Record<string, string> }): string {
+  const [[key, text], ...rest] = Object.entries(configMap.data) as [string, string][];
+  const entry = rest.length === 0 && key !== undefined && text !== undefined ? literalEntry(key, text, '  ') : null;
+  if (entry === null) return toYaml(configMap);
+  return `${toYaml({ apiVersion: configMap.apiVersion, kind: configMap.kind, metadata: configMap.metadata })}data:\n${entry}`;
+}
+
+function cronJob(policy: Policy, service: Service, backupScript: string, lib: Library): Artifact | null {
   const cron = service.schedule?.value.cron;
   if (!cron || !/^[0-9*,/\-A-Za-z? ]+$/.test(cron)) return null;
   const timeZone = service.timezone ?? policy.timezone ?? 'Etc/UTC';
@@ -327,17 +440,21 @@ function cronJob(policy: Policy, service: Service, backupScript: string): Artifa
                   name: 'backup',
                   // Placeholder: an image with bash, aws, age/openssl, pg_dump/tar (docs/scripts.md).
                   image: 'drc-runner:replace-me',
-                  command: ['/bin/bash', '/drc/backup.sh'],
+                  // The script finds its library at ../_lib/ from its own path, as in the build output.
+                  command: ['/bin/bash', `${POD_SCRIPTS_DIR}/${service.name}/backup.sh`],
                   envFrom: [{ secretRef: { name: `${name}-env` } }],
                   env: [{ name: 'DRC_TEXTFILE_DIR', value: '/drc/metrics' }],
+                  // subPath mounts are plain files (no ConfigMap symlinks), so the script's real path stays here.
                   volumeMounts: [
-                    { name: 'script', mountPath: '/drc/backup.sh', subPath: 'backup.sh', readOnly: true },
+                    { name: 'script', mountPath: `${POD_SCRIPTS_DIR}/${service.name}/backup.sh`, subPath: 'backup.sh', readOnly: true },
+                    { name: 'lib', mountPath: `${POD_SCRIPTS_DIR}/_lib/drc-${lib.kind}.sh`, subPath: `drc-${lib.kind}.sh`, readOnly: true },
                     { name: 'metrics', mountPath: '/drc/metrics' },
                   ],
                 },
               ],
               volumes: [
                 { name: 'script', configMap: { name: `${name}-script`, defaultMode: 0o555 } },
+                { name: 'lib', configMap: { name: libraryConfigMapName(lib), defaultMode: 0o444 } },
                 { name: 'metrics', emptyDir: {} },
               ],
             },
@@ -346,25 +463,36 @@ function cronJob(policy: Policy, service: Service, backupScript: string): Artifa
       },
     },
   };
-  return { path: `scripts/${service.name}/cronjob.yaml`, content: toYamlDocuments([configMap, job]) };
+  return { path: `scripts/${service.name}/cronjob.yaml`, content: `${configMapYaml(configMap)}---\n${toYaml(job)}` };
 }
 
 export const emit: Emitter = (context: EmitContext): Artifact[] => {
   const { policy, drcVersion } = context;
   const out: Artifact[] = [];
+  const used = new Set<ScriptKind>();
+  const usedByCronJobs = new Set<ScriptKind>();
   for (const service of [...policy.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const base = scriptData(policy, service, 'backup.sh', drcVersion);
+    if (!base || !isScriptKind(service.kind)) continue;
+    const kindWords = KIND_WORDS[service.kind]!;
+    // The settings are the same in the four scripts: rendered once per service, only the header per script.
+    const settings = renderConfig(base);
     let backup = '';
-    for (const script of ['backup.sh', 'restore.sh', 'restore-test.sh', 'verify.sh'] as const) {
-      const data = scriptData(policy, service, script, drcVersion);
-      if (!data) break;
-      const content = renderScript(data);
+    for (const script of SCRIPT_NAMES) {
+      const content = renderHeader(script === 'backup.sh' ? base : { ...base, script, kindWords: kindWords[script] }) + settings;
       if (script === 'backup.sh') backup = content;
       out.push({ path: scriptPath(service, script), content, executable: true });
     }
-    if (!backup) continue;
+    used.add(service.kind);
     out.push(...systemdUnits(policy, service));
-    const cj = cronJob(policy, service, backup);
-    if (cj) out.push(cj);
+    const cj = cronJob(policy, service, backup, renderLibrary(service.kind, drcVersion));
+    if (cj) {
+      out.push(cj);
+      usedByCronJobs.add(service.kind);
+    }
   }
-  return out;
+  const libs = SCRIPT_KINDS.filter((k) => used.has(k)).map((k) => renderLibrary(k, drcVersion));
+  const shared: Artifact[] = libs.map((lib) => ({ path: lib.path, content: lib.content }));
+  if (usedByCronJobs.size > 0) shared.push(libraryConfigMaps(libs.filter((lib) => usedByCronJobs.has(lib.kind))));
+  return [...shared, ...out];
 };

@@ -22,6 +22,8 @@ export async function runBuild(io: Io, file: string, opts: BuildOptions): Promis
     const errIo: Io = { ...io, stdout: io.stderr };
     await printReports(errIo, targets, lint.diagnostics, lint.rules, new Map([[shown, text]]), true);
   }
+  // Positions were only needed for the diagnostics above: let the yaml tree go before emitting.
+  lint.policy?.source.release();
   const context = emitContext(lint);
   if (lintExit !== EXIT.ok || !context) {
     io.stderr(`drc: ${shown} has errors; nothing was written\n`);

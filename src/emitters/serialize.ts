@@ -173,11 +173,23 @@ function scalarText(text: string, key: boolean): string | null {
   if (key && text.length > 1024) throw FALLBACK; // an explicit `? ` key
   if (CONTROL.test(text)) return null; // double quotes with YAML escapes (\x07, \e)
   let plain = !NOT_PLAIN.test(text);
-  if (plain) for (const tag of SCALAR_TAGS) if (tag.test!.test(text)) plain = false;
+  if (plain && mayBeTagged(text)) for (const tag of SCALAR_TAGS) if (tag.test!.test(text)) plain = false;
   if (plain) return text;
   // quotedString: single quotes when the text has a double quote and no single one, else JSON-like
   // double quotes (without control characters or newlines, exactly JSON.stringify).
   return text.includes('"') && !text.includes("'") ? `'${text}'` : JSON.stringify(text);
+}
+
+/**
+ * Whether one of SCALAR_TAGS could match: every one of them (null, bool, int, float, timestamp, merge)
+ * only matches text that is empty or starts with a character other than an ASCII letter, or with one
+ * of the letters of ~/null, yes/no, y/n, true/false, on/off, or a float's exponent (`e3`). Most strings
+ * (names, sentences, URLs) start with another letter and skip the fifteen regular expressions.
+ */
+function mayBeTagged(text: string): boolean {
+  const c = text.charCodeAt(0) | 0x20; // ASCII lower case (NaN | 0x20 = 0x20 for "")
+  if (c < 0x61 || c > 0x7a) return true;
+  return c === 0x6e || c === 0x79 || c === 0x74 || c === 0x6f || c === 0x66 || c === 0x65; // n y t o f e
 }
 
 /** Rendered strings, values and keys apart; bounded (most strings are names repeated across artifacts). */

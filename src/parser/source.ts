@@ -29,21 +29,49 @@ export interface Position {
 }
 
 export class SourceIndex {
-  readonly containers = new WeakMap<object, ContainerNode>();
-  private readonly keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  /** Converted container → yaml node; emptied by `release()`. */
+  containers = new WeakMap<object, ContainerNode>();
+  private keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  private lines: LineCounter | null;
 
   constructor(
     readonly file: string,
     readonly text: string,
-    readonly lineCounter: LineCounter,
+    lineCounter: LineCounter,
     readonly root: unknown,
-  ) {}
+  ) {
+    this.lines = lineCounter;
+  }
+
+  /**
+   * Drops the yaml tree (reachable only through the container map) and the line table, for callers done
+   * with positions (`drc build` after lint: on a 10,000-service policy the tree is hundreds of megabytes).
+   * Afterwards every pointer resolves to the start of the document, and `position` counts lines in the text.
+   */
+  release(): void {
+    this.containers = new WeakMap();
+    this.keyIndexes = new WeakMap();
+    this.lines = null;
+  }
 
   /** 1-based line/column range of the span. */
   position(span: Span): Position {
-    const start = this.lineCounter.linePos(span[0]);
-    const end = this.lineCounter.linePos(Math.max(span[0], span[1]));
+    const start = this.linePos(span[0]);
+    const end = this.linePos(Math.max(span[0], span[1]));
     return { line: start.line, column: start.col, endLine: end.line, endColumn: end.col };
+  }
+
+  private linePos(offset: number): { line: number; col: number } {
+    if (this.lines) return this.lines.linePos(offset);
+    // Released: count lines in the text (positions are rare after release).
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let line = 1;
+    let start = 0;
+    for (let i = this.text.indexOf('\n'); i >= 0 && i < at; i = this.text.indexOf('\n', i + 1)) {
+      line++;
+      start = i + 1;
+    }
+    return { line, col: at - start + 1 };
   }
 
   /** Key span, value span and scalar style of one child of a converted container. */

@@ -94,3 +94,20 @@ describe('drc build', () => {
     expect(result.stderr).toMatch(/cannot read .*missing\.yaml: no such file/);
   });
 });
+
+describe('SourceIndex.release (drc build lets the yaml tree go after lint)', () => {
+  it('afterwards pointers resolve to the document start and positions are still counted from the text', async () => {
+    const { lintText } = await import('../../src/checker/index.js');
+    const text = readFileSync(acme, 'utf8');
+    const source = lintText(text, 'drc.yaml').policy!.source;
+    const before = source.locate('/services/0/name');
+    expect(before.line).toBeGreaterThan(1);
+    const offset = text.indexOf('\n', text.indexOf('\n') + 1) + 3; // line 3, column 3 (after the newline, 2 more)
+    const counted = source.position([offset, offset]);
+    source.release();
+    expect(source.locate('/services/0/name')).toEqual({ line: 1, column: 1, endLine: 1, endColumn: 1 });
+    expect(source.has('/services/0/name')).toBe(false);
+    expect(source.position([offset, offset])).toEqual(counted);
+    expect(counted).toMatchObject({ line: 3, column: 3 });
+  });
+});

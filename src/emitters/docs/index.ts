@@ -573,31 +573,59 @@ export const emit: Emitter = (context: EmitContext): Artifact[] => {
  * blocks are left exactly as rendered (a quoted value may span lines).
  */
 function tidy(markdown: string): string {
-  const out: string[] = [];
+  // Most lines are kept as they are: runs of such lines are copied as one slice of the rendered text
+  // (a string per line of a 66 MB docs family was most of its garbage-collection time).
+  const pieces: string[] = []; // output lines, or runs of them, joined by '\n'
+  let runStart = -1;
+  let runEnd = -1;
+  const flush = () => {
+    if (runStart >= 0) pieces.push(markdown.slice(runStart, runEnd));
+    runStart = -1;
+  };
+  const keep = (from: number, to: number) => {
+    if (runStart >= 0 && from === runEnd + 1) runEnd = to;
+    else {
+      flush();
+      runStart = from;
+      runEnd = to;
+    }
+  };
   let fence: string | null = null;
   let previousBlank = true; // no blank line at the start
   let start = 0;
   while (start <= markdown.length) {
     let end = markdown.indexOf('\n', start);
     if (end < 0) end = markdown.length;
-    const line = markdown.slice(start, end);
+    const from = start;
     start = end + 1;
     if (fence !== null) {
-      out.push(line);
-      previousBlank = line === '';
-      if (line.startsWith(fence) && /^`+$/.test(line.trim())) fence = null;
+      keep(from, end);
+      previousBlank = end === from;
+      if (markdown.charCodeAt(from) === 96) {
+        const line = markdown.slice(from, end);
+        if (line.startsWith(fence) && /^`+$/.test(line.trim())) fence = null;
+      }
       continue;
     }
-    const last = line.charCodeAt(line.length - 1);
-    const trimmed = last === 32 || last === 9 ? line.replace(/[ \t]+$/, '') : line;
-    if (trimmed.charCodeAt(0) === 96) {
-      const opening = /^(`{3,})/.exec(trimmed);
-      if (opening) fence = opening[1]!;
+    let to = end;
+    while (to > from && (markdown.charCodeAt(to - 1) === 32 || markdown.charCodeAt(to - 1) === 9)) to--;
+    if (to > from && markdown.charCodeAt(from) === 96) {
+      let ticks = 1;
+      while (from + ticks < to && markdown.charCodeAt(from + ticks) === 96) ticks++;
+      if (ticks >= 3) fence = '`'.repeat(ticks);
     }
-    if (trimmed === '' && previousBlank) continue;
-    out.push(trimmed);
-    previousBlank = trimmed === '';
+    if (to === from && previousBlank) continue;
+    if (to === end) keep(from, end);
+    else {
+      flush();
+      pieces.push(markdown.slice(from, to));
+    }
+    previousBlank = to === from;
   }
-  while (out.length && out[out.length - 1] === '') out.pop();
-  return `${out.join('\n')}\n`;
+  flush();
+  // No blank lines at the end, one final newline.
+  const text = pieces.join('\n');
+  let length = text.length;
+  while (length > 0 && text.charCodeAt(length - 1) === 10) length--;
+  return `${length === text.length ? text : text.slice(0, length)}\n`;
 }

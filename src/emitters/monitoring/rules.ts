@@ -109,15 +109,19 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
  * whose alert has the same name and the same timing share one group: their series break together and
  * the group expects all of them, so the file grows linearly with the number of services (one group per
  * scenario with every series once made a multi-gigabyte file for 1,000 services). A group holds the
- * series its scenario breaks; an `absent()` group also holds the owners' other series and every other
- * service's series of that metric, or their own absent alerts would fire too. A last group with every series healthy
- * checks that no alert fires.
+ * series its scenario breaks; an `absent()` group also holds every other service's series of that metric,
+ * or their own absent alerts would fire too (only alerts of the group's name are checked, and those read
+ * only that metric). A last group with every series healthy checks that no alert fires.
  */
 export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unknown {
   const baseline = all.flatMap((s) => s.baseline);
   const index = new BaselineIndex(baseline);
-  const ownerOf = new Map<BaselineSeries, ServiceAlerts>();
-  for (const s of all) for (const series of s.baseline) ownerOf.set(series, s);
+  const byMetric = new Map<string, BaselineSeries[]>();
+  for (const b of baseline) {
+    const list = byMetric.get(b.metric);
+    if (list) list.push(b);
+    else byMetric.set(b.metric, [b]);
+  }
   const position = new Map(baseline.map((b, i) => [b, i]));
   // Each series is written in several groups: one string per series (and per healthy/broken values).
   const texts = new Map<BaselineSeries, string>();
@@ -133,13 +137,13 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
     if (text === undefined) valueTexts.set(key, (text = healthyValues(b, steps)));
     return text;
   };
-  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; owner: ServiceAlerts; matches: BaselineSeries[] }[] }>();
+  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; matches: BaselineSeries[] }[] }>();
   for (const owner of all) {
     for (const a of owner.alerts) {
       const t = timing(a);
       const key = [a.alert, a.scenario.kind, t.quiet, t.fire, t.values(1000)].join('|');
       const group = groups.get(key) ?? { alert: a, timing: t, members: [] };
-      group.members.push({ alert: a, owner, matches: index.matching(a) });
+      group.members.push({ alert: a, matches: index.matching(a) });
       groups.set(key, group);
     }
   }
@@ -149,10 +153,11 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
     const brokenSeries = new Set<BaselineSeries>();
     for (const m of members) for (const b of m.matches) brokenSeries.add(b);
     const absent = alert.scenario.kind === 'absent';
-    const owners = new Set(members.map((m) => m.owner));
     let relevant: BaselineSeries[];
     if (absent) {
-      relevant = baseline.filter((b) => !brokenSeries.has(b) && (owners.has(ownerOf.get(b)!) || b.metric === alert.scenario.metric));
+      // Every rule of this alert name is absent() of this one metric: the group needs the metric's other
+      // series (so no other service's alert of this name fires), and nothing else.
+      relevant = (byMetric.get(alert.scenario.metric) ?? []).filter((b) => !brokenSeries.has(b));
     } else {
       // No generated expression joins two series, so an alert that is not absent() reads only the series
       // its scenario breaks: the group needs nothing else (other services' alerts are not checked here).

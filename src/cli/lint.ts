@@ -11,7 +11,6 @@ import { DRC_VERSION } from '../generated/version.js';
 import { displayPath, EXIT, readPolicy, UsageError, type Io } from './io.js';
 import { DEFAULT_BASELINE_NAME, lintOptionsFor, loadCustomRuleFiles, resolveConfig, unknownRuleWarnings, type DrcConfig } from '../config/index.js';
 import { applyBaseline, baselineText, entriesFor, mergeEntries, readBaseline } from '../baseline/index.js';
-import { DIFF_RULES } from '../diff/rules.js';
 
 export interface LintOptions {
   format?: string[];
@@ -85,10 +84,14 @@ export async function runLint(io: Io, files: string[], opts: LintOptions): Promi
   let diagnostics = sortDiagnostics(
     [...results.flatMap((r) => r.diagnostics), ...weakening, ...pending, ...ruleFiles.diagnostics].filter((d) => config.rules[d.rule] !== 'off'),
   );
+  // The catalogue (with the diff and verify rules) is only loaded when something needs it: start-up counts.
+  const { DIFF_RULES } = opts.baseline !== undefined || Object.keys(config.rules).length > 0 ? await import('../diff/rules.js') : { DIFF_RULES: [] };
   const rules = uniqueRules([...results.flatMap((r) => r.rules), ...(opts.baseline !== undefined ? DIFF_RULES : [])]);
-  const { allRuleMetas } = await import('./rules.js');
-  for (const line of unknownRuleWarnings(config, [...allRuleMetas(), ...rules, ...DIFF_RULES, ...ruleFiles.rules.map((r) => r.meta)].map((m) => m.id))) {
-    io.stderr(`${line}\n`);
+  if (Object.keys(config.rules).length > 0) {
+    const { allRuleMetas } = await import('./rules.js');
+    for (const line of unknownRuleWarnings(config, [...allRuleMetas(), ...rules, ...DIFF_RULES, ...ruleFiles.rules.map((r) => r.meta)].map((m) => m.id))) {
+      io.stderr(`${line}\n`);
+    }
   }
   const accepted = applyAcceptedFindings(io, diagnostics, config, opts, linted);
   diagnostics = accepted.diagnostics;

@@ -5,7 +5,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DRC_VERSION } from '../generated/version.js';
 import { runLint } from './lint.js';
-import { explainExtraMetas, explainRule, listRules } from './rules.js';
 import { EXIT, UsageError, type Io } from './io.js';
 
 export function buildProgram(io: Io): Command {
@@ -62,7 +61,8 @@ Examples:
   program
     .command('rules')
     .description('list the rule catalogue, one line each')
-    .action(() => {
+    .action(async () => {
+      const { listRules } = await import('./rules.js');
       io.stdout(listRules());
     });
 
@@ -71,7 +71,8 @@ Examples:
     .description("a rule's rationale, thresholds, sources and examples")
     .argument('<rule>', 'rule id, e.g. rpo-feasible, or a custom rule such as acme/pci-kms')
     .argument('[file]', 'policy whose custom rules to include (default: drc.yaml when it exists)')
-    .action((id: string, file: string | undefined) => {
+    .action(async (id: string, file: string | undefined) => {
+      const { explainExtraMetas, explainRule } = await import('./rules.js');
       io.stdout(explainRule(id, explainExtraMetas(io, id, file)));
     });
 

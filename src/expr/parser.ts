@@ -15,6 +15,7 @@
  * Comparisons do not chain (`a < b < c` is a syntax error). Never throws: problems come back as
  * ExprErrors with offsets inside the text. Recovery is off; the first syntax error is reported.
  */
+import { SKIP_GRAMMAR_VALIDATIONS } from '../parser/chevrotain-options.js';
 import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
 import { parseDuration, parseRate, parseSize } from '../parser/values.js';
 import { didYouMean } from '../model/suggest.js';
@@ -34,7 +35,7 @@ import type {
 
 class ExprParser extends CstParser {
   constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 2 });
+    super(T.ALL_TOKENS, { recoveryEnabled: false, maxLookahead: 2, skipValidations: SKIP_GRAMMAR_VALIDATIONS });
     this.performSelfAnalysis();
   }
 

@@ -6,6 +6,7 @@
  * chevrotain's generic messages, say what was expected and where. Every entry point is pure and
  * never throws: failures come back as `{ ok: false, message, offset, length }` inside the text.
  */
+import { SKIP_GRAMMAR_VALIDATIONS } from './chevrotain-options.js';
 import { createToken, EmbeddedActionsParser, EOF, Lexer, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Duration, Frequency, FrequencyWord, Rate, Schedule, Size, ValueResult } from './value-types.js';
 
@@ -592,7 +593,7 @@ class ValueParser extends EmbeddedActionsParser {
   source = '';
 
   constructor() {
-    super(TOKENS, { recoveryEnabled: false });
+    super(TOKENS, { recoveryEnabled: false, skipValidations: SKIP_GRAMMAR_VALIDATIONS });
     this.performSelfAnalysis();
   }
 

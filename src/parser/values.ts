@@ -7,6 +7,7 @@
  * never throws: failures come back as `{ ok: false, message, offset, length }` inside the text.
  */
 import { SKIP_GRAMMAR_VALIDATIONS } from './chevrotain-options.js';
+import { suggest } from '../model/suggest.js';
 import { createToken, EmbeddedActionsParser, EOF, Lexer, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Duration, Frequency, FrequencyWord, Rate, Schedule, Size, ValueResult } from './value-types.js';
 
@@ -115,30 +116,9 @@ function spaced(a: Tok, b: Tok): void {
   if (b.startOffset === end(a)) fail(`expected a space between "${a.image}" and "${b.image}"`, a.startOffset, end(b));
 }
 
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  let before = prev;
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // A swap of two neighbours ("dialy") counts as one edit.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
-    }
-    before = prev;
-    prev = row;
-  }
-  return prev[b.length]!;
-}
+/** A near-miss word: within a third of its length (at least one edit). */
 function closest(word: string, candidates: string[]): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestD = Math.max(1, Math.floor(w.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = distance(w, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
+  return suggest(word, candidates, Math.max(1, Math.floor(word.length / 3))) ?? undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -48,3 +48,19 @@ export interface Schedule {
 export type ValueResult<T> =
   | { ok: true; value: T }
   | { ok: false; message: string; offset: number; length: number };
+
+/** One field of a 5-field cron: the values it selects, and whether it is exactly `*`. */
+export interface CronField {
+  /** Sorted; day-of-week uses 0-6 (Sunday = 0, a written 7 counts as 0). */
+  values: number[];
+  any: boolean;
+}
+
+/** A 5-field cron expanded by the value grammar, for emitters that rewrite it (AWS, systemd). */
+export interface CronFields {
+  minute: CronField;
+  hour: CronField;
+  dayOfMonth: CronField;
+  month: CronField;
+  dayOfWeek: CronField;
+}

@@ -9,7 +9,7 @@
 import { SKIP_GRAMMAR_VALIDATIONS } from './chevrotain-options.js';
 import { suggest } from '../model/suggest.js';
 import { createToken, EmbeddedActionsParser, EOF, Lexer, type IRecognitionException, type IToken } from 'chevrotain';
-import type { Duration, Frequency, FrequencyWord, Rate, Schedule, Size, ValueResult } from './value-types.js';
+import type { CronField, CronFields, Duration, Frequency, FrequencyWord, Rate, Schedule, Size, ValueResult } from './value-types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -433,6 +433,26 @@ function cronField(spec: CronFieldSpec, items: CronItem[]): FieldSet {
   return { set, star: items[0]!.first.image === '*' };
 }
 
+/** Fields of every cron the grammar has expanded, by normalised text (bounded like the value memo). */
+const expandedCrons = new Map<string, CronFields>();
+
+/**
+ * The fields of a 5-field cron (as in `Schedule.cron`), expanded by the same grammar that checks it, or
+ * null when it is not a valid cron. Emitters use this instead of parsing cron text again.
+ */
+export function cronFields(cron: string): CronFields | null {
+  const known = expandedCrons.get(cron);
+  if (known) return known;
+  let schedule: Schedule;
+  try {
+    // The grammar itself, not the memoised parse: a memo hit would not expand the fields again.
+    schedule = grammar('schedule', `cron(${cron})`) as Schedule;
+  } catch {
+    return null;
+  }
+  return schedule.cron === null ? null : (expandedCrons.get(schedule.cron) ?? null);
+}
+
 /** 2001-01-01 is a Monday. */
 const CYCLE_START_YEAR = 2001;
 /**
@@ -524,6 +544,12 @@ function cronSchedule(text: string, source: string, kw: Tok, lp: Tok | undefined
   const sets = fields.map((items, i) => cronField(CRON_FIELDS[i]!, items));
   const texts = spans.map(([a, b]) => source.slice(a, b));
   const cron = texts.join(' ');
+  const field = (i: number): CronField => ({
+    values: sets[i]!.set.flatMap((on, v) => (on ? [v] : [])),
+    any: texts[i] === '*',
+  });
+  if (expandedCrons.size >= 10_000) expandedCrons.clear();
+  expandedCrons.set(cron, { minute: field(0), hour: field(1), dayOfMonth: field(2), month: field(3), dayOfWeek: field(4) });
   const gaps = cronGaps(texts, sets);
   if (!gaps) fail(`cron(${cron}) never runs: no date matches its day-of-month and month`, kw.startOffset, end(rp));
   return {

@@ -315,3 +315,17 @@ describe('properties', () => {
     for (const parse of parsers) expect(parse(undefined as unknown as string).ok).toBe(false);
   });
 });
+
+describe('cronFields', () => {
+  it('expands each field with the grammar, 7 counting as Sunday, and marks a bare *', async () => {
+    const { cronFields } = await import('../../src/parser/values.js');
+    const fields = cronFields('*/15 1,2,23 * JAN-MAR 5-7')!;
+    expect(fields.minute).toEqual({ values: [0, 15, 30, 45], any: false });
+    expect(fields.hour.values).toEqual([1, 2, 23]);
+    expect(fields.dayOfMonth).toEqual({ values: Array.from({ length: 31 }, (_, i) => i + 1), any: true });
+    expect(fields.month.values).toEqual([1, 2, 3]);
+    expect(fields.dayOfWeek.values).toEqual([0, 5, 6]);
+    expect(cronFields('61 * * * *')).toBeNull();
+    expect(cronFields('0 2 * *')).toBeNull();
+  });
+});

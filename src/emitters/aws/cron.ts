@@ -11,52 +11,13 @@
  * - AWS Backup cannot run more often than hourly: `backupScheduleExpressions` clamps.
  */
 import type { Schedule } from '../../model/types.js';
+import { cronFields } from '../../parser/values.js';
 
 export class CronConversionError extends Error {
   constructor(cron: string, why: string) {
     super(`cannot convert cron "${cron}" to an AWS schedule expression: ${why}`);
     this.name = 'CronConversionError';
   }
-}
-
-const DOW_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-/** Standard cron day-of-week token (0-7 or SUN-SAT) → 0..6 (0 = Sunday). */
-function dowValue(token: string, cron: string): number {
-  const upper = token.toUpperCase();
-  const byName = DOW_NAMES.indexOf(upper);
-  if (byName >= 0) return byName;
-  if (!/^\d+$/.test(token)) throw new CronConversionError(cron, `bad day-of-week "${token}"`);
-  const n = Number(token);
-  if (n > 7) throw new CronConversionError(cron, `day-of-week ${n} out of range 0-7`);
-  return n % 7;
-}
-
-/** Expands a standard day-of-week field into a set of days 0..6. */
-export function expandDayOfWeek(field: string, cron: string = field): Set<number> {
-  const days = new Set<number>();
-  for (const part of field.split(',')) {
-    const [rangePart, stepPart] = part.split('/') as [string, string | undefined];
-    const step = stepPart === undefined ? 1 : Number(stepPart);
-    if (!Number.isInteger(step) || step < 1) throw new CronConversionError(cron, `bad step in "${part}"`);
-    let start: number;
-    let end: number;
-    if (rangePart === '*') {
-      start = 0;
-      end = 6;
-    } else if (rangePart.includes('-')) {
-      const [a, b] = rangePart.split('-') as [string, string];
-      start = dowValue(a, cron);
-      // `5-7` means Friday..Sunday: keep 7 as 7 so the range does not wrap.
-      end = /^\d+$/.test(b) && Number(b) === 7 ? 7 : dowValue(b, cron);
-      if (end < start) throw new CronConversionError(cron, `descending range "${rangePart}"`);
-    } else {
-      start = dowValue(rangePart, cron);
-      end = stepPart === undefined ? start : 6;
-    }
-    for (let d = start; d <= end; d += step) days.add(d % 7);
-  }
-  return days;
 }
 
 /** Days 0..6 → AWS 1..7 list with consecutive runs as ranges (`2-6`, `1,7`). */
@@ -82,9 +43,12 @@ export function awsCronExpressions(cron: string): string[] {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5) throw new CronConversionError(cron, `expected 5 fields, found ${fields.length}`);
   for (const f of fields) if (!FIELD.test(f)) throw new CronConversionError(cron, `unsupported characters in "${f}"`);
-  const [minute, hour, dom, month, dowField] = fields as [string, string, string, string, string];
-  const dowSet = expandDayOfWeek(dowField, cron);
-  const dowAll = dowField === '*' || dowSet.size === 7;
+  const [minute, hour, dom, month] = fields as [string, string, string, string, string];
+  // The value grammar expands day-of-week (names, ranges, steps, 7 = Sunday); AWS takes no steps there.
+  const expanded = cronFields(fields.join(' '));
+  if (!expanded) throw new CronConversionError(cron, 'not a valid 5-field cron');
+  const dowSet = new Set(expanded.dayOfWeek.values);
+  const dowAll = expanded.dayOfWeek.any || dowSet.size === 7;
   const domAll = dom === '*';
   const monthAws = month.toUpperCase();
   const make = (d: string, w: string) => `cron(${minute} ${hour} ${d} ${monthAws} ${w} *)`;

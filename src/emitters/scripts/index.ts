@@ -11,6 +11,8 @@
  * the library's sha256, sources the library and calls `drc_main`.
  * `_lib` can never be a service's folder: service names start with [a-z0-9].
  */
+import { cronFields } from '../../parser/values.js';
+import type { CronField } from '../../parser/value-types.js';
 import {
   MANIFEST_NAME,
   RETENTION_TAG,
@@ -212,38 +214,6 @@ export function scriptFilesFor(artifacts: readonly Artifact[], serviceName: stri
 // ---- schedules ------------------------------------------------------------------------------------
 
 const DOW_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DOWS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** Expands one cron field into its sorted values, or null for `*` (every value). */
-function cronValues(field: string, min: number, max: number, names: string[] = []): number[] | null {
-  if (field === '*' || field === '?') return null;
-  const num = (t: string): number => {
-    const i = names.indexOf(t.toLowerCase());
-    const n = i >= 0 ? i + (names === MONTHS ? 1 : 0) : Number(t);
-    if (!Number.isInteger(n)) throw new Error(`not a cron value: ${t}`);
-    return n;
-  };
-  const out = new Set<number>();
-  for (const part of field.split(',')) {
-    const [range, stepText] = part.split('/') as [string, string | undefined];
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`bad cron step: ${part}`);
-    let lo: number;
-    let hi: number;
-    if (range === '*') [lo, hi] = [min, max];
-    else if (range.includes('-')) {
-      const [a, b] = range.split('-') as [string, string];
-      [lo, hi] = [num(a), num(b)];
-    } else {
-      lo = num(range);
-      hi = stepText === undefined ? lo : max;
-    }
-    for (let v = lo; v <= hi; v += step) out.add(max === 7 && v === 7 ? 0 : v);
-  }
-  return [...out].sort((a, b) => a - b);
-}
-
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
 /**
@@ -251,21 +221,17 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
  * restricted; systemd ANDs them, so that case becomes two expressions.
  */
 export function cronToOnCalendar(cron: string, timezone: string): string[] {
-  const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`not a 5-field cron: ${cron}`);
-  const [mi, ho, dom, mon, dow] = fields as [string, string, string, string, string];
-  const minutes = cronValues(mi, 0, 59);
-  const hours = cronValues(ho, 0, 23);
-  const days = cronValues(dom, 1, 31);
-  const months = cronValues(mon, 1, 12, MONTHS);
-  const weekdays = cronValues(dow, 0, 7, DOWS);
-  const list = (v: number[] | null, f: (n: number) => string = pad2) => (v === null ? '*' : v.map(f).join(','));
-  const time = `${list(hours)}:${list(minutes)}:00`;
-  const date = (d: number[] | null) => `*-${list(months)}-${list(d)}`;
+  const fields = cronFields(cron);
+  if (!fields) throw new Error(`not a 5-field cron: ${cron}`);
+  const list = (f: CronField, format: (n: number) => string = pad2) => (f.any ? '*' : f.values.map(format).join(','));
+  const time = `${list(fields.hour)}:${list(fields.minute)}:00`;
+  const date = (days: CronField) => `*-${list(fields.month)}-${list(days)}`;
   const zone = ` ${timezone}`;
-  const wd = weekdays === null ? '' : `${weekdays.map((d) => DOW_NAMES[d]).join(',')} `;
-  if (days !== null && weekdays !== null) return [`${date(days)} ${time}${zone}`, `${wd}${date(null)} ${time}${zone}`];
-  return [`${wd}${date(days)} ${time}${zone}`];
+  const everyDay: CronField = { values: [], any: true };
+  const weekdays = fields.dayOfWeek;
+  const wd = weekdays.any ? '' : `${weekdays.values.map((d) => DOW_NAMES[d]).join(',')} `;
+  if (!fields.dayOfMonth.any && !weekdays.any) return [`${date(fields.dayOfMonth)} ${time}${zone}`, `${wd}${date(everyDay)} ${time}${zone}`];
+  return [`${wd}${date(fields.dayOfMonth)} ${time}${zone}`];
 }
 
 const SAFE_TIMEZONE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;

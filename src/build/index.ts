@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { lintText, type LintResult } from '../checker/index.js';
 import { summarize } from '../diagnostics.js';
-import { byPath, emitAll, emitFamilies } from '../emitters/index.js';
+import { byPath, emitAll, emitFamilies, FAMILY_NAMES } from '../emitters/index.js';
 import { toJson } from '../emitters/serialize.js';
 import type { Artifact, EmitContext } from '../emitters/types.js';
 import { DRC_VERSION } from '../generated/version.js';
@@ -38,7 +38,7 @@ export function sha256(text: string): string {
   return sha256Hex(text);
 }
 
-interface ManifestEntry {
+export interface ManifestEntry {
   path: string;
   sha256: string;
   executable: boolean;
@@ -55,71 +55,92 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
   };
 }
 
-/** Where emitted artifacts go: a staging folder, or a comparison with an existing folder. */
+/** Where emitted files go: a folder being written, or a comparison with an existing folder. */
 export interface ArtifactSink {
-  add(artifact: Artifact): void;
+  /** `bytes` is the artifact's content as UTF-8, converted once for the hash and the file. */
+  add(artifact: Artifact, bytes: Buffer): void;
 }
 
-/** Emits every family into the sink, then manifest.json; returns the number of files. */
-export async function emitInto(context: EmitContext, sink: ArtifactSink): Promise<number> {
+/** Emits the named families into the sink; returns their manifest entries. */
+export async function emitFamiliesInto(context: EmitContext, names: readonly string[], sink: ArtifactSink): Promise<ManifestEntry[]> {
   const entries: ManifestEntry[] = [];
-  for await (const family of emitFamilies(context)) {
-    for (const artifact of family) {
-      entries.push(manifestEntry(artifact));
-      sink.add(artifact);
-    }
-    // The generator still holds this array while it runs the next family's emitter: empty it, so one
-    // family's content (tens of megabytes at 10,000 services) is not kept alive through the next one.
-    family.length = 0;
+  for await (const artifact of emitFamilies(context, names)) {
+    const bytes = Buffer.from(artifact.content, 'utf8');
+    entries.push({ path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) });
+    sink.add(artifact, bytes);
   }
-  sink.add(manifest(entries, context.policy.sha256));
+  return entries;
+}
+
+/** Adds manifest.json for the entries; returns the number of files written or compared. */
+export function addManifest(context: EmitContext, entries: ManifestEntry[], sink: ArtifactSink): number {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(entry.path)) throw new Error(`two emitters wrote ${entry.path}`);
+    seen.add(entry.path);
+  }
+  const file = manifest(entries, context.policy.sha256);
+  sink.add(file, Buffer.from(file.content, 'utf8'));
   return entries.length + 1;
 }
 
+/** Emits every family into the sink, then manifest.json, in this thread; returns the number of files. */
+export async function emitInto(context: EmitContext, sink: ArtifactSink): Promise<number> {
+  return addManifest(context, await emitFamiliesInto(context, FAMILY_NAMES, sink), sink);
+}
+
 /**
- * Writes into a sibling staging folder; `commit` swaps it into place, `abort` removes it, so a failure
- * at any point leaves the output folder as it was.
+ * Writes files under a folder. Tens of thousands of files: each folder is created once, and files are
+ * created with their mode; chmod only runs while the umask is seen to change the mode (checked on the
+ * first file of each mode).
  */
-export class StagingFolder implements ArtifactSink {
-  private readonly target: string;
-  private readonly staging: string;
-  private readonly previous: string;
-  // Tens of thousands of files: each folder is created once, and files are created with their mode;
-  // chmod only runs while the umask is seen to change the mode (checked on the first file of each mode).
+export class FolderWriter implements ArtifactSink {
   private readonly made = new Set<string>();
   private readonly modeChecked = new Set<number>();
   private umaskChangesMode = false;
 
-  constructor(outDir: string) {
-    this.target = resolve(outDir);
-    const parent = dirname(this.target);
-    mkdirSync(parent, { recursive: true });
-    const name = this.target.split(sep).pop() ?? 'out';
-    this.staging = join(parent, `.${name}.drc-staging-${process.pid}`);
-    this.previous = join(parent, `.${name}.drc-previous-${process.pid}`);
-    rmSync(this.staging, { recursive: true, force: true });
-  }
+  constructor(readonly root: string) {}
 
-  add(artifact: Artifact): void {
-    const path = join(this.staging, ...artifact.path.split('/'));
+  add(artifact: Artifact, bytes: Buffer): void {
+    const path = join(this.root, ...artifact.path.split('/'));
     const folder = dirname(path);
     if (!this.made.has(folder)) {
       mkdirSync(folder, { recursive: true });
       this.made.add(folder);
     }
     const mode = artifact.executable ? 0o755 : 0o644;
-    writeFileSync(path, artifact.content, { mode });
+    writeFileSync(path, bytes, { mode });
     if (!this.modeChecked.has(mode)) {
       this.modeChecked.add(mode);
       if ((statSync(path).mode & 0o777) !== mode) this.umaskChangesMode = true;
     }
     if (this.umaskChangesMode) chmodSync(path, mode);
   }
+}
+
+/**
+ * Writes into a sibling staging folder; `commit` swaps it into place, `abort` removes it, so a failure
+ * at any point leaves the output folder as it was.
+ */
+export class StagingFolder extends FolderWriter {
+  private readonly target: string;
+  private readonly previous: string;
+
+  constructor(outDir: string) {
+    const target = resolve(outDir);
+    const parent = dirname(target);
+    mkdirSync(parent, { recursive: true });
+    const name = target.split(sep).pop() ?? 'out';
+    super(join(parent, `.${name}.drc-staging-${process.pid}`));
+    this.target = target;
+    this.previous = join(parent, `.${name}.drc-previous-${process.pid}`);
+    rmSync(this.root, { recursive: true, force: true });
+  }
 
   commit(): void {
     try {
       if (existsSync(this.target)) renameSync(this.target, this.previous);
-      renameSync(this.staging, this.target);
+      renameSync(this.root, this.target);
       rmSync(this.previous, { recursive: true, force: true });
     } catch (error) {
       if (!existsSync(this.target) && existsSync(this.previous)) renameSync(this.previous, this.target);
@@ -129,7 +150,7 @@ export class StagingFolder implements ArtifactSink {
   }
 
   abort(): void {
-    rmSync(this.staging, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
@@ -137,7 +158,7 @@ export class StagingFolder implements ArtifactSink {
 export function writeOutput(outDir: string, artifacts: Artifact[]): void {
   const folder = new StagingFolder(outDir);
   try {
-    for (const artifact of artifacts) folder.add(artifact);
+    for (const artifact of artifacts) folder.add(artifact, Buffer.from(artifact.content, 'utf8'));
   } catch (error) {
     folder.abort();
     throw error;
@@ -152,19 +173,26 @@ export interface Drift {
 
 /** Compares each artifact with the folder as it arrives; `drift()` adds the files no build would write. */
 export class FolderComparison implements ArtifactSink {
-  private readonly target: string;
+  readonly target: string;
+  /** What differs so far (missing or changed files). */
+  readonly found: Drift[] = [];
   private readonly expected = new Set<string>();
-  private readonly found: Drift[] = [];
 
   constructor(outDir: string) {
     this.target = resolve(outDir);
   }
 
-  add(artifact: Artifact): void {
+  add(artifact: Artifact, bytes: Buffer): void {
     this.expected.add(artifact.path);
     const file = join(this.target, ...artifact.path.split('/'));
     if (!existsSync(file)) this.found.push({ path: artifact.path, change: 'missing' });
-    else if (readFileSync(file, 'utf8') !== artifact.content) this.found.push({ path: artifact.path, change: 'changed' });
+    else if (!readFileSync(file).equals(bytes)) this.found.push({ path: artifact.path, change: 'changed' });
+  }
+
+  /** Takes in what another thread compared: the files it expected and what differed. */
+  absorb(expected: string[], found: Drift[]): void {
+    for (const path of expected) this.expected.add(path);
+    this.found.push(...found);
   }
 
   drift(): Drift[] {
@@ -177,7 +205,7 @@ export class FolderComparison implements ArtifactSink {
 /** What differs between the folder and artifacts already in memory. */
 export function compareOutput(outDir: string, artifacts: Artifact[]): Drift[] {
   const comparison = new FolderComparison(outDir);
-  for (const artifact of artifacts) comparison.add(artifact);
+  for (const artifact of artifacts) comparison.add(artifact, Buffer.from(artifact.content, 'utf8'));
   return comparison.drift();
 }
 

@@ -1,6 +1,7 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
+import { BuildWorker, emitThreaded, wantsThreads, workerScript } from '../build/threads.js';
 import { lintText } from '../checker/index.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
@@ -13,6 +14,17 @@ export interface BuildOptions {
 
 export async function runBuild(io: Io, file: string, opts: BuildOptions): Promise<number> {
   const text = readPolicy(io, file);
+  // A large policy is built on two threads: the worker starts now and loads its emitters during lint.
+  const script = wantsThreads(text, io.env) ? workerScript() : null;
+  const worker = script ? BuildWorker.start(script) : null;
+  try {
+    return await lintAndBuild(io, file, text, opts, worker);
+  } finally {
+    await worker?.stop();
+  }
+}
+
+async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptions, worker: BuildWorker | null): Promise<number> {
   const shown = displayPath(io.cwd, file);
   const lint = lintText(text, shown);
   const lintExit = exitCodeFor(lint.diagnostics);
@@ -29,23 +41,13 @@ export async function runBuild(io: Io, file: string, opts: BuildOptions): Promis
     io.stderr(`drc: ${shown} has errors; nothing was written\n`);
     return lintExit === EXIT.ok ? EXIT.findings : lintExit;
   }
+  const emit = (sink: StagingFolder | FolderComparison) => (worker ? emitThreaded(context, sink, worker) : emitInto(context, sink));
   const outDir = resolve(io.cwd, opts.out);
-  if (opts.check) {
-    const comparison = new FolderComparison(outDir);
-    const count = await emitInto(context, comparison);
-    const drift = comparison.drift();
-    if (drift.length === 0) {
-      io.stdout(`${opts.out} is up to date (${count} files)\n`);
-      return EXIT.ok;
-    }
-    io.stdout(`${opts.out} differs from what drc build would write:\n`);
-    for (const d of drift) io.stdout(`  ${d.change.padEnd(7)} ${d.path}\n`);
-    return EXIT.findings;
-  }
+  if (opts.check) return checkFolder(io, opts.out, new FolderComparison(outDir), emit);
   const staging = new StagingFolder(outDir);
   let count: number;
   try {
-    count = await emitInto(context, staging);
+    count = await emit(staging);
   } catch (error) {
     staging.abort();
     throw error;
@@ -53,4 +55,17 @@ export async function runBuild(io: Io, file: string, opts: BuildOptions): Promis
   staging.commit();
   io.stdout(`wrote ${count} files to ${opts.out}\n`);
   return EXIT.ok;
+}
+
+/** `--check`: exit 1 and list what differs when the folder is not what a build would write now. */
+async function checkFolder(io: Io, shownOut: string, comparison: FolderComparison, emit: (sink: FolderComparison) => Promise<number>): Promise<number> {
+  const count = await emit(comparison);
+  const drift = comparison.drift();
+  if (drift.length === 0) {
+    io.stdout(`${shownOut} is up to date (${count} files)\n`);
+    return EXIT.ok;
+  }
+  io.stdout(`${shownOut} differs from what drc build would write:\n`);
+  for (const d of drift) io.stdout(`  ${d.change.padEnd(7)} ${d.path}\n`);
+  return EXIT.findings;
 }

@@ -12,27 +12,33 @@ const FAMILIES: Record<string, () => Promise<{ emit: Emitter }>> = {
 
 export const FAMILY_NAMES = Object.keys(FAMILIES);
 
+export function loadFamily(name: string): Promise<{ emit: Emitter }> {
+  const load = FAMILIES[name];
+  if (!load) throw new Error(`no artifact family ${name}`);
+  return load();
+}
+
 /**
- * The families' artifacts one family at a time, so a large build holds one family in memory, not all
- * of them. Duplicate paths across families are a bug and throw.
+ * The families' artifacts, one at a time as each family yields them, so a large build holds one file in
+ * memory, not a family. Duplicate paths across families are a bug and throw. `names` picks some of the
+ * families (a build thread emits its share).
  */
-export async function* emitFamilies(context: EmitContext): AsyncGenerator<Artifact[]> {
+export async function* emitFamilies(context: EmitContext, names: readonly string[] = FAMILY_NAMES): AsyncGenerator<Artifact> {
   const seen = new Set<string>();
-  for (const name of FAMILY_NAMES) {
-    const family = await FAMILIES[name]!();
-    const artifacts = family.emit(context);
-    for (const artifact of artifacts) {
+  for (const name of names) {
+    const family = await loadFamily(name);
+    for (const artifact of family.emit(context)) {
       if (seen.has(artifact.path)) throw new Error(`two emitters wrote ${artifact.path}`);
       seen.add(artifact.path);
+      yield artifact;
     }
-    yield artifacts;
   }
 }
 
 /** Every artifact of every family, sorted by path. */
 export async function emitAll(context: EmitContext): Promise<Artifact[]> {
   const artifacts: Artifact[] = [];
-  for await (const family of emitFamilies(context)) artifacts.push(...family);
+  for await (const artifact of emitFamilies(context)) artifacts.push(artifact);
   return artifacts.sort(byPath);
 }
 

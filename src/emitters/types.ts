@@ -19,5 +19,8 @@ export interface EmitContext {
   drcVersion: string;
 }
 
-/** An artifact family: data in, files out. No I/O. */
-export type Emitter = (context: EmitContext) => Artifact[];
+/**
+ * An artifact family: data in, files out. No I/O. Families with many files yield them one at a time
+ * (a generator), so the build writes and drops each one before the next is rendered.
+ */
+export type Emitter = (context: EmitContext) => Iterable<Artifact>;

@@ -1,7 +1,7 @@
 /** drc build: deterministic bytes, atomic output, --check, and nothing written when lint fails. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../harness/tmp.js';
@@ -12,8 +12,8 @@ const acme = join(repo, 'examples', 'acme', 'drc.yaml');
 const temp = makeTempDir('drc-build-test');
 afterAll(() => temp.cleanup());
 
-function run(args: string[], cwd = repo) {
-  return spawnSync(process.execPath, [drc, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+function run(args: string[], cwd = repo, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [drc, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
 function tree(dir: string): Map<string, string> {
@@ -92,6 +92,47 @@ describe('drc build', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/cannot read .*missing\.yaml: no such file/);
+  });
+});
+
+describe('drc build on two threads (large policies; DRC_BUILD_THREADS forces it)', () => {
+  it('writes exactly the bytes the one-thread build writes, with a true manifest', () => {
+    const one = join(temp.path, 'threads-1');
+    const two = join(temp.path, 'threads-2');
+    expect(run(['build', acme, '--out', one], repo, { DRC_BUILD_THREADS: '1' }).status).toBe(0);
+    const result = run(['build', acme, '--out', two], repo, { DRC_BUILD_THREADS: '2' });
+    expect(result.status, result.stderr).toBe(0);
+    const treeOne = tree(one);
+    const treeTwo = tree(two);
+    expect([...treeTwo.keys()].sort()).toEqual([...treeOne.keys()].sort());
+    for (const [path, content] of treeOne) expect(treeTwo.get(path), path).toBe(content);
+    expect([...treeTwo.keys()].some((p) => p.startsWith('docs/runbooks/'))).toBe(true);
+    expect([...treeTwo.keys()].some((p) => p.startsWith('monitoring/'))).toBe(true);
+  });
+
+  it('a 400-service policy (threaded by size) builds the same bytes as one thread, and --check sees drift in either thread\'s files', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const policy = join(temp.path, 'p400.yaml');
+    writeFileSync(policy, generatePolicy(400));
+    expect(readFileSync(policy).length).toBeGreaterThan(100_000); // over THREADED_MIN_BYTES
+    const one = join(temp.path, 'p400-1');
+    const two = join(temp.path, 'p400-2');
+    expect(run(['build', policy, '--out', one], repo, { DRC_BUILD_THREADS: '1' }).status).toBe(0);
+    expect(run(['build', policy, '--out', two]).status).toBe(0);
+    const treeOne = tree(one);
+    const treeTwo = tree(two);
+    expect(treeTwo.size).toBe(treeOne.size);
+    for (const [path, content] of treeOne) expect(treeTwo.get(path), path).toBe(content);
+
+    expect(run(['build', policy, '--out', two, '--check']).status).toBe(0);
+    writeFileSync(join(two, 'docs', 'dr-plan.md'), 'edited\n'); // a worker family
+    rmSync(join(two, 'scripts', 'svc-00003', 'backup.sh')); // a main-thread family
+    writeFileSync(join(two, 'monitoring', 'stray.yml'), 'x');
+    const drift = run(['build', policy, '--out', two, '--check']);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout).toContain('changed docs/dr-plan.md');
+    expect(drift.stdout).toContain('missing scripts/svc-00003/backup.sh');
+    expect(drift.stdout).toContain('extra   monitoring/stray.yml');
   });
 });
 

@@ -24,7 +24,7 @@ export function writeScripts(policyText: string, dir: string): void {
   const lint = lintText(policyText, 'drc.yaml');
   const errors = lint.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !lint.policy) throw new Error(`test policy does not lint: ${errors.map((d) => d.message).join('; ')}`);
-  const artifacts = emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' });
+  const artifacts = [...emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' })];
   if (!artifacts.some((a) => a.path.startsWith('scripts/_lib/drc-'))) throw new Error('the build has no scripts/_lib/ library');
   for (const a of artifacts) {
     const p = join(dir, a.path);

@@ -130,7 +130,7 @@ function load(text: string): Policy {
 }
 
 function build(policy: Policy): Artifact[] {
-  return emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' });
+  return [...emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' })];
 }
 
 const byPath = (artifacts: Artifact[], path: string) => {

@@ -106,7 +106,7 @@ compliance:
 function build(text: string) {
   const lint = lintText(text, 'drc.yaml');
   expect(lint.policy).not.toBeNull();
-  const artifacts = emit({ policy: lint.policy!, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' });
+  const artifacts = [...emit({ policy: lint.policy!, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' })];
   const files = new Map(artifacts.map((a: Artifact) => [a.path, a.content]));
   const file = (path: string) => {
     const content = files.get(path);

@@ -15,7 +15,7 @@ function policyOf(text: string): Policy {
 }
 
 function build(policy: Policy): Artifact[] {
-  return emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' });
+  return [...emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' })];
 }
 
 function file(artifacts: Artifact[], path: string): string {

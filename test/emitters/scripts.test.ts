@@ -14,7 +14,6 @@ import { cronToOnCalendar, emit, LIB_CONFIGMAP_PATH, scriptFilesFor } from '../.
 import type { Artifact } from '../../src/emitters/types.js';
 import { gfsTagFor } from '../../src/emitters/aws/gfs.js';
 import { makeTempDir, requireTool, run, runOk } from '../harness/index.js';
-// @ts-expect-error: a plain .mjs module without types
 import { generatePolicy } from '../../bench/generate.mjs';
 
 const TEMPLATES = join(import.meta.dirname, '../../src/emitters/scripts/templates');
@@ -28,7 +27,7 @@ function build(text: string): Artifact[] {
   const lint = lintText(text, 'drc.yaml');
   const errors = lint.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !lint.policy) throw new Error(errors.map((d) => `${d.message}`).join('\n'));
-  return emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '1.2.3' });
+  return [...emit({ policy: lint.policy, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '1.2.3' })];
 }
 
 /** A policy with every script kind and both client-side methods (openssl through a second policy). */
@@ -442,7 +441,7 @@ describe('property: policy values with shell metacharacters are data, never code
   it('lint rejects the value, or every script passes bash -n and --print-config runs without executing it', async () => {
     const benign = lintText(hostilePolicy(Object.fromEntries(['owner', 'kms', 'kms2', 'recipient', 'title', 'label', 'host', 'database', 'user', 'path', 'exclude', 'bucket', 'textfile']
       .map((f) => [f, f === 'path' || f === 'textfile' ? '/srv/x' : f === 'recipient' ? 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p' : `x${f}`]))), 'drc.yaml');
-    const benignLibs = new Map(emit({ policy: benign.policy!, diagnostics: [], rules: [], drcVersion: '1.0.0' }).filter(isLib).map((a) => [a.path, a.content]));
+    const benignLibs = new Map([...emit({ policy: benign.policy!, diagnostics: [], rules: [], drcVersion: '1.0.0' })].filter(isLib).map((a) => [a.path, a.content]));
     expect(benignLibs.size).toBe(3);
     const fields = ['owner', 'kms', 'kms2', 'recipient', 'title', 'label', 'host', 'database', 'user', 'path', 'exclude', 'bucket', 'textfile'];
     let built = 0;
@@ -456,7 +455,7 @@ describe('property: policy values with shell metacharacters are data, never code
         // Even where lint rejects a value, the emitter's escaping alone must keep it data: emit anyway.
         let artifacts: Artifact[];
         try {
-          artifacts = emit({ policy: lint.policy, diagnostics: [], rules: [], drcVersion: '1.0.0' });
+          artifacts = [...emit({ policy: lint.policy, diagnostics: [], rules: [], drcVersion: '1.0.0' })];
         } catch (e) {
           if (lintErrors) return; // a Model lint rejected may be unusable; drc build never emits it
           throw e;

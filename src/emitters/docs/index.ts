@@ -554,18 +554,20 @@ function compliance(context: EmitContext, facts: ServiceFacts[]): string {
 
 // ---------------------------------------------------------------------------------------------
 
-export const emit: Emitter = (context: EmitContext): Artifact[] => {
+/**
+ * The documents, then one runbook per service, in path order. A generator: the build writes each runbook
+ * as soon as it is rendered, so 10,000 of them are never in memory together (nor kept alive long enough
+ * to cost the garbage collector copies).
+ */
+export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const { policy } = context;
   const facts = allFacts(policy);
-  const artifacts: Artifact[] = [
-    { path: `${DOCS_DIR}/rto-rpo-matrix.md`, content: matrix(policy, facts) },
-    { path: `${DOCS_DIR}/dr-plan.md`, content: plan(policy, facts) },
-    { path: `${DOCS_DIR}/dr-drill-checklist.md`, content: checklist(policy, facts) },
-    { path: `${DOCS_DIR}/compliance-report.md`, content: compliance(context, facts) },
-    ...facts.map((f) => ({ path: runbookPath(f.service), content: runbook(policy, f) })),
-  ];
-  for (const a of artifacts) a.content = tidy(a.content);
-  return artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  yield { path: `${DOCS_DIR}/compliance-report.md`, content: tidy(compliance(context, facts)) };
+  yield { path: `${DOCS_DIR}/dr-drill-checklist.md`, content: tidy(checklist(policy, facts)) };
+  yield { path: `${DOCS_DIR}/dr-plan.md`, content: tidy(plan(policy, facts)) };
+  yield { path: `${DOCS_DIR}/rto-rpo-matrix.md`, content: tidy(matrix(policy, facts)) };
+  const runbooks = facts.map((f) => ({ path: runbookPath(f.service), facts: f })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const r of runbooks) yield { path: r.path, content: tidy(runbook(policy, r.facts)) };
 };
 
 /**

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
 import { emit } from '../../src/emitters/monitoring/index.js';
-import { EXTERNAL_METRICS, holdFor, renderTemplate, templateLiteral } from '../../src/emitters/monitoring/alerts.js';
+import { EXTERNAL_METRICS, holdFor, renderTemplate, templateLiteral, thresholds } from '../../src/emitters/monitoring/alerts.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
@@ -32,7 +32,7 @@ function policyOf(text: string): Policy {
 }
 
 function build(policy: Policy): Artifact[] {
-  return emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' });
+  return [...emit({ policy, diagnostics: [], rules: [], drcVersion: '0.0.0-test' })];
 }
 
 function content(artifacts: Artifact[], path: string): string {
@@ -61,6 +61,13 @@ async function promtool(artifacts: Artifact[], rulesText = content(artifacts, RU
 }
 
 const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS)]);
+
+/** The services a dashboard query selects: its first matcher, `service="a"` or `service=~"a|b"`. */
+function servicesIn(expr: string): string[] {
+  const m = /service(=~?)"((?:[^"\\]|\\.)*)"/.exec(expr)!;
+  const text = m[2]!.replace(/\\(.)/g, '$1');
+  return m[1] === '=' ? [text] : text.split('|').map((n) => n.replace(/\\(.)/g, '$1'));
+}
 
 function metricNames(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
@@ -217,11 +224,44 @@ describe('monitoring emitter', () => {
       for (const t of p.targets) for (const m of metricNames(t.expr)) expect(ALLOWED_METRICS.has(m), m).toBe(true);
     }
     const age = d.panels[0];
-    const db = age.targets.find((t: any) => t.expr.includes('service="production-db"'));
+    const db = age.targets.find((t: any) => servicesIn(t.expr).includes('production-db'));
     const override = age.fieldConfig.overrides.find((o: any) => o.matcher.options === db.refId);
     expect(override.properties[0].value.steps[1].value).toBe(4500);
-    const rto = d.panels[1].fieldConfig.overrides.find((o: any) => o.matcher.options === db.refId);
+    const dbRto = d.panels[1].targets.find((t: any) => servicesIn(t.expr).includes('production-db'));
+    const rto = d.panels[1].fieldConfig.overrides.find((o: any) => o.matcher.options === dbRto.refId);
     expect(rto.properties[0].value.steps[1].value).toBe(3600);
+  });
+
+  it('the dashboard has one query per threshold, naming each service once with its own threshold', () => {
+    const policy = policyOf(readFileSync('examples/acme/drc.yaml', 'utf8'));
+    const d = JSON.parse(content(build(policy), DASHBOARD));
+    const limits: [number, (s: any) => number | null][] = [[0, (s) => thresholds(s).backupAge], [1, (s) => thresholds(s).rto], [3, (s) => thresholds(s).restoreTestAge]];
+    for (const [index, limit] of limits) {
+      const panel = d.panels[index];
+      const seen: string[] = [];
+      const distinct = new Set(policy.services.map(limit));
+      expect(panel.targets).toHaveLength(distinct.size);
+      for (const target of panel.targets) {
+        const names = servicesIn(target.expr);
+        seen.push(...names);
+        const override = panel.fieldConfig.overrides.find((o: any) => o.matcher.options === target.refId);
+        for (const name of names) {
+          const expected = limit(policy.servicesByName.get(name));
+          if (expected === null) expect(override).toBeUndefined();
+          else expect(override.properties[0].value.steps[1].value).toBe(expected);
+        }
+      }
+      expect(seen.sort()).toEqual(policy.services.map((s) => s.name).sort());
+    }
+  });
+
+  it('the dashboard stays small for 2,000 services (a query per threshold, not per service)', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const policy = policyOf(generatePolicy(2000));
+    const d = JSON.parse(content(build(policy), DASHBOARD));
+    expect(d.panels[0].targets.length).toBe(new Set(policy.services.map((s) => thresholds(s).backupAge)).size);
+    expect(d.panels[0].targets.length).toBeLessThan(50);
+    expect(JSON.stringify(d).length).toBeLessThan(400_000);
   });
 
   it('is deterministic', () => {

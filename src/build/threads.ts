@@ -28,8 +28,9 @@ import {
 export const THREADED_MIN_BYTES = 100_000;
 
 /**
- * The families the worker emits: the two that cost the most CPU per service (rendering markdown and the
- * alert and test YAML), while this thread, which lints first, emits the rest, most of the files.
+ * The families the worker emits: the documents and the alert and test YAML, about half the emitting
+ * CPU; this thread lints first, then emits the rest (the runbooks, scripts and AWS files) and writes
+ * most of the files. Measured at 10,000 services: docs + monitoring ≈ 3.9 s, the rest ≈ 3.6 s with lint.
  */
 export const WORKER_FAMILIES: readonly string[] = ['docs', 'monitoring'];
 

@@ -2,7 +2,9 @@
 import type { Artifact, EmitContext, Emitter } from './types.js';
 
 const FAMILIES: Record<string, () => Promise<{ emit: Emitter }>> = {
-  docs: () => import('./docs/index.js'),
+  // docs/ is two families, so a threaded build can put the runbooks and the documents on different threads.
+  docs: () => import('./docs/index.js').then((m) => ({ emit: m.emitDocuments })),
+  runbooks: () => import('./docs/index.js').then((m) => ({ emit: m.emitRunbooks })),
   aws: () => import('./aws/index.js'),
   kubernetes: () => import('./kubernetes/index.js'),
   pgbackrest: () => import('./pgbackrest/index.js'),

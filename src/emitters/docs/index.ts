@@ -554,20 +554,32 @@ function compliance(context: EmitContext, facts: ServiceFacts[]): string {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The documents, then one runbook per service, in path order. A generator: the build writes each runbook
- * as soon as it is rendered, so 10,000 of them are never in memory together (nor kept alive long enough
- * to cost the garbage collector copies).
- */
-export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
+/** The four documents (matrix, plan, drill checklist, compliance report), in path order. */
+export const emitDocuments: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const { policy } = context;
   const facts = allFacts(policy);
   yield { path: `${DOCS_DIR}/compliance-report.md`, content: tidy(compliance(context, facts)) };
   yield { path: `${DOCS_DIR}/dr-drill-checklist.md`, content: tidy(checklist(policy, facts)) };
   yield { path: `${DOCS_DIR}/dr-plan.md`, content: tidy(plan(policy, facts)) };
   yield { path: `${DOCS_DIR}/rto-rpo-matrix.md`, content: tidy(matrix(policy, facts)) };
-  const runbooks = facts.map((f) => ({ path: runbookPath(f.service), facts: f })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+};
+
+/**
+ * One runbook per service, in path order, yielded as each is rendered: the build writes it at once, so
+ * 10,000 runbooks are never in memory together. A family of its own so that a threaded build can
+ * render them on one thread and the documents on the other.
+ */
+export const emitRunbooks: Emitter = function* (context: EmitContext): Iterable<Artifact> {
+  const { policy } = context;
+  const runbooks = allFacts(policy).map((f) => ({ path: runbookPath(f.service), facts: f }));
+  runbooks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const r of runbooks) yield { path: r.path, content: tidy(runbook(policy, r.facts)) };
+};
+
+/** The whole docs folder: the documents, then the runbooks. */
+export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
+  yield* emitDocuments(context);
+  yield* emitRunbooks(context);
 };
 
 /**

@@ -9,12 +9,11 @@ import { policyAlerts } from './alerts.js';
 import { dashboard } from './dashboard.js';
 import { RULES_FILE, TESTS_FILE, rulesDocument, testsDocument } from './rules.js';
 
-export const emit: Emitter = (context: EmitContext): Artifact[] => {
+/** One file at a time: each large file is written and dropped before the next is built. */
+export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const policy = context.policy;
   const alerts = policyAlerts(policy);
-  return [
-    { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts)) },
-    { path: `monitoring/prometheus/${TESTS_FILE}`, content: toYaml(testsDocument(alerts, RULES_FILE)) },
-    { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) },
-  ];
+  yield { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) };
+  yield { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts)) };
+  yield { path: `monitoring/prometheus/${TESTS_FILE}`, content: toYaml(testsDocument(alerts, RULES_FILE)) };
 };

@@ -13,7 +13,7 @@ import { RULES_FILE, TESTS_FILE, rulesDocument, testsDocument } from './rules.js
 export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const policy = context.policy;
   const alerts = policyAlerts(policy);
-  yield { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) };
   yield { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts)) };
   yield { path: `monitoring/prometheus/${TESTS_FILE}`, content: toYaml(testsDocument(alerts, RULES_FILE)) };
+  yield { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) };
 };

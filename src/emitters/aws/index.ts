@@ -19,29 +19,30 @@ export { toAwsCron, awsCronExpressions, backupScheduleExpressions } from './cron
 /** Bucket names are S3 names ([a-z0-9.-]); anything else never reaches a file name. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
-export const emit: Emitter = ({ policy }) => {
-  const artifacts: Artifact[] = [];
-  for (const b of allBuckets(policy)) {
-    if (!BUCKET_NAME.test(b.bucket)) continue;
-    const storage = policy.storage.get(b.storage)!;
-    artifacts.push({ path: `aws/s3-lifecycle/${b.bucket}.json`, content: toJson(lifecycleConfiguration(policy, storage, b.bucket), { sort: false }) });
-  }
+/** In path order, one file at a time: each large document is written and dropped before the next is built. */
+export const emit: Emitter = function* ({ policy }): Iterable<Artifact> {
   // A template needs at least one resource: a policy without buckets or AWS Backup services gets no stack.
   const hasResources = (t: Record<string, unknown>) => Object.keys((t.Resources ?? {}) as object).length > 0;
   const [, ...others] = stackRegions(policy);
   const main = backupStack(policy);
-  if (hasResources(main)) artifacts.push({ path: 'aws/cloudformation/backup-stack.yaml', content: toYaml(main) });
-  for (const region of others) {
+  if (hasResources(main)) yield { path: 'aws/cloudformation/backup-stack.yaml', content: toYaml(main) };
+  for (const region of [...others].sort((a, b) => (slug(a) < slug(b) ? -1 : slug(a) > slug(b) ? 1 : 0))) {
     const stack = replicaStack(policy, region);
-    if (hasResources(stack)) artifacts.push({ path: `aws/cloudformation/replica-${slug(region)}.yaml`, content: toYaml(stack) });
+    if (hasResources(stack)) yield { path: `aws/cloudformation/replica-${slug(region)}.yaml`, content: toYaml(stack) };
   }
-  const documents: [string, ReturnType<typeof backupWriterPolicy>][] = [
-    ['backup-writer', backupWriterPolicy(policy)],
-    ['restore-reader', restoreReaderPolicy(policy)],
-    ['verify-reader', verifyReaderPolicy(policy)],
+  const documents: [string, () => ReturnType<typeof backupWriterPolicy>][] = [
+    ['backup-writer', () => backupWriterPolicy(policy)],
+    ['restore-reader', () => restoreReaderPolicy(policy)],
+    ['verify-reader', () => verifyReaderPolicy(policy)],
   ];
-  for (const [name, document] of documents) {
-    if (document.Statement.length) artifacts.push({ path: `aws/iam/${name}.json`, content: toJson(document, { sort: false }) });
+  for (const [name, build] of documents) {
+    const document = build();
+    if (document.Statement.length) yield { path: `aws/iam/${name}.json`, content: toJson(document, { sort: false }) };
   }
-  return artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const buckets = allBuckets(policy).filter((b) => BUCKET_NAME.test(b.bucket));
+  buckets.sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
+  for (const b of buckets) {
+    const storage = policy.storage.get(b.storage)!;
+    yield { path: `aws/s3-lifecycle/${b.bucket}.json`, content: toJson(lifecycleConfiguration(policy, storage, b.bucket), { sort: false }) };
+  }
 };

@@ -432,9 +432,12 @@ function cronJob(policy: Policy, service: Service, backupScript: string, lib: Li
   return { path: `scripts/${service.name}/cronjob.yaml`, content: `${configMapYaml(configMap)}---\n${toYaml(job)}` };
 }
 
-export const emit: Emitter = (context: EmitContext): Artifact[] => {
+/**
+ * Yields each service's files as they are rendered (the build writes them at once: 10,000 services make
+ * 50,000 files), then the shared libraries, which depend on the kinds seen.
+ */
+export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const { policy, drcVersion } = context;
-  const out: Artifact[] = [];
   const used = new Set<ScriptKind>();
   const usedByCronJobs = new Set<ScriptKind>();
   for (const service of [...policy.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -447,18 +450,18 @@ export const emit: Emitter = (context: EmitContext): Artifact[] => {
     for (const script of SCRIPT_NAMES) {
       const content = renderHeader(script === 'backup.sh' ? base : { ...base, script, kindWords: kindWords[script] }) + settings;
       if (script === 'backup.sh') backup = content;
-      out.push({ path: scriptPath(service, script), content, executable: true });
+      yield { path: scriptPath(service, script), content, executable: true };
     }
     used.add(service.kind);
-    out.push(...systemdUnits(policy, service));
+    yield* systemdUnits(policy, service);
     const cj = cronJob(policy, service, backup, renderLibrary(service.kind, drcVersion));
     if (cj) {
-      out.push(cj);
+      yield cj;
       usedByCronJobs.add(service.kind);
     }
   }
   const libs = SCRIPT_KINDS.filter((k) => used.has(k)).map((k) => renderLibrary(k, drcVersion));
   const shared: Artifact[] = libs.map((lib) => ({ path: lib.path, content: lib.content }));
   if (usedByCronJobs.size > 0) shared.push(libraryConfigMaps(libs.filter((lib) => usedByCronJobs.has(lib.kind))));
-  return [...shared, ...out];
+  yield* shared;
 };

@@ -170,30 +170,34 @@ export async function verifyPolicy(policy: Policy, access: S3Access, opts: Verif
   const tick = () => opts.onProgress?.(++done, total);
   opts.onProgress?.(0, total);
 
-  // ---- 1. Bucket configuration ------------------------------------------------------------
-  /** Buckets that cannot be read at all (missing, unreachable): their backups are not checked either. */
-  const unreadable = new Map<string, string>();
+  // ---- 1. Bucket configuration, and 2. backups, replicas, restore tests per service -----------
+  // The configuration reads go out first; a service's listings of a bucket follow as soon as that
+  // bucket's reads are back. A bucket that cannot be read at all (missing, unreachable) gets one
+  // verify-error at its storage, and its services' checks of it are skipped (no second finding).
   const buckets: VerifyResult['buckets'] = [];
-  await Promise.all(
-    storages.flatMap((storage) =>
-      uniqueBuckets(storage).map(async ({ bucket, region, index }) => {
-        const path = index === 0 ? `/storage/${storage.name}` : `/storage/${storage.name}/replicas/${index - 1}`;
-        const ok = await checkBucket(policy, storage, access.reader(bucket, region), index === 0, path, report, readError);
-        if (!ok.readable) unreadable.set(bucket, ok.reason);
+  const readable = new Map<string, Promise<boolean>>();
+  const configChecks = storages.flatMap((storage) =>
+    uniqueBuckets(storage).map(({ bucket, region, index }) => {
+      const path = index === 0 ? `/storage/${storage.name}` : `/storage/${storage.name}/replicas/${index - 1}`;
+      const check = checkBucket(policy, storage, access.reader(bucket, region), index === 0, path, report, readError).then((ok) => {
         buckets.push({ bucket, region, storage: storage.name, status: ok.readable ? 'checked' : 'unreadable' });
         tick();
-      }),
-    ),
-  );
-
-  // ---- 2. Backups, replicas, restore tests per service -------------------------------------
-  const reports: Record<string, ServiceReport> = {};
-  await Promise.all(
-    services.map(async (service) => {
-      reports[service.name] = await checkService(policy, service, access, { now, deep: opts.deep === true, unreadable, report, readError });
-      tick();
+        return ok.readable;
+      });
+      if (!readable.has(bucket)) readable.set(bucket, check);
+      return check;
     }),
   );
+  const isReadable = (bucket: string) => readable.get(bucket) ?? Promise.resolve(true);
+
+  const reports: Record<string, ServiceReport> = {};
+  await Promise.all([
+    ...configChecks,
+    ...services.map(async (service) => {
+      reports[service.name] = await checkService(policy, service, access, { now, deep: opts.deep === true, readable: isReadable, report, readError });
+      tick();
+    }),
+  ]);
   total = done;
 
   const ordered: Record<string, ServiceReport> = {};
@@ -281,7 +285,8 @@ async function checkBucket(
 interface ServiceContext {
   now: number;
   deep: boolean;
-  unreadable: Map<string, string>;
+  /** Resolves false when the bucket cannot be read at all (its configuration check reported why). */
+  readable: (bucket: string) => Promise<boolean>;
   report: ReportFn;
   readError: ReadErrorFn;
 }
@@ -321,10 +326,26 @@ class ManifestWalker {
     return p;
   }
 
-  /** The newest complete backup satisfying `accept`, stopping (null) at the first folder `stop` rejects. */
-  async find(accept: (m: Manifest) => boolean, stop: (stamp: string) => boolean = () => false, invalid?: (m: ManifestRead & { state: 'invalid' }) => void): Promise<Manifest | null> {
+  /** Starts reading a manifest that will be needed, so that it is read alongside others. */
+  prefetch(stamp: string): void {
+    this.read(stamp).catch(() => {
+      /* the error is reported where the read is awaited */
+    });
+  }
+
+  /**
+   * The newest complete backup satisfying `accept`, stopping (null) at the first folder `stop`
+   * rejects; folders `consider` rejects are passed over without reading their manifest.
+   */
+  async find(
+    accept: (m: Manifest) => boolean,
+    stop: (stamp: string) => boolean = () => false,
+    invalid?: (m: ManifestRead & { state: 'invalid' }) => void,
+    consider: (stamp: string) => boolean = () => true,
+  ): Promise<Manifest | null> {
     for (const stamp of this.folders) {
       if (stop(stamp)) return null;
+      if (!consider(stamp)) continue;
       const m = await this.read(stamp);
       if (m.state === 'invalid') invalid?.(m);
       if (m.state === 'ok' && accept(m)) return m;
@@ -349,6 +370,12 @@ function effectiveThreshold(service: Service): { seconds: number; words: string 
   return { seconds: rpo.seconds, words: `RPO ${rpo.text}` };
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+/** Starts `p` now and keeps its outcome (never an unhandled rejection), to be looked at later. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+}
+
 async function checkService(policy: Policy, service: Service, access: S3Access, ctx: ServiceContext): Promise<ServiceReport> {
   const { now, report, readError } = ctx;
   const storage = service.storage!;
@@ -358,6 +385,8 @@ async function checkService(policy: Policy, service: Service, access: S3Access, 
   const prefix = servicePrefix(policy, service);
   const threshold = effectiveThreshold(service);
   const grace = Math.max(MIN_REPLICA_GRACE_SECONDS, service.rpo?.value.seconds ?? 0);
+  const frequency = service.restoreTest?.value;
+  const rtPrefix = restoreTestPrefix(policy, service);
   const out: ServiceReport = {
     tier: service.tier?.name ?? service.tierName?.value ?? null,
     kind: service.kind,
@@ -370,37 +399,92 @@ async function checkService(policy: Policy, service: Service, access: S3Access, 
     restore_test: null,
     deep: [],
   };
-  if (ctx.unreadable.has(primary.bucket)) {
-    out.status = 'unchecked';
-    return out;
-  }
   const pr = access.reader(primary.bucket, primary.region);
   const where = `s3://${primary.bucket}/${prefix}`;
 
-  let folders: string[];
-  try {
-    folders = await listBackupFolders(pr, prefix);
-  } catch (error) {
-    readError(servicePath, error);
+  // Every listing starts at once (they do not depend on each other): the primary's backup folders,
+  // each replica's, and the restore-test records; then the manifests the checks need are read. A
+  // listing waits only for the configuration reads of its bucket and the primary (the first requests
+  // sent), so that a bucket that cannot be read (missing, or an endpoint that times out) costs
+  // nothing more; without the primary there is nothing to compare a replica with.
+  const whenReadable = <T>(bucket: string, list: () => Promise<T>): Promise<Settled<T> | null> =>
+    Promise.all([ctx.readable(primary.bucket), ctx.readable(bucket)]).then(([p, b]) => (p && b ? settle(list()) : null));
+  const primaryListing = whenReadable(primary.bucket, () => listBackupFolders(pr, prefix));
+  const restoreTestListing = frequency ? whenReadable(primary.bucket, () => listRestoreTests(pr, rtPrefix)) : null;
+  const replicas = buckets.slice(1).map((replica) => {
+    const reader = access.reader(replica.bucket, replica.region);
+    const entry: ServiceReport['replicas'][number] = { bucket: replica.bucket, region: replica.region, backup_folders: null, missing: null, grace_seconds: grace };
+    out.replicas.push(entry);
+    return { ...replica, reader, entry, listing: whenReadable(replica.bucket, () => listBackupFolders(reader, prefix)) };
+  });
+
+  const listed = await primaryListing;
+  if (listed === null) {
     out.status = 'unchecked';
     return out;
   }
+  if (!listed.ok) {
+    readError(servicePath, listed.error);
+    out.status = 'unchecked';
+    return out;
+  }
+  const folders = listed.value;
   out.backup_folders = folders.length;
   const walker = new ManifestWalker(pr, prefix, folders);
   const invalidManifest = (bucket: string) => (m: { stamp: string; reason: string }) =>
     report(BACKUP_CORRUPT, servicePath, `${service.name}: the manifest of backup ${m.stamp} in s3://${bucket}/${prefix} ${m.reason}`,
       'a backup whose manifest cannot be read is ignored by restore; take a new backup and remove the broken folder');
 
+  // -- restore tests (alongside the backup checks) --
+  const restoreTests = (async () => {
+    if (!frequency || !restoreTestListing) return;
+    out.restore_test = { max_gap_seconds: frequency.maxGapSeconds, newest: null, age_seconds: null };
+    try {
+      const records = (await restoreTestListing)!; // the primary is readable here
+      if (!records.ok) throw records.error;
+      const newestTest = await newestRestoreTest(pr, records.value);
+      const rtWhere = `s3://${primary.bucket}/${rtPrefix}`;
+      const hint = `run scripts/${service.name}/restore-test.sh on its schedule (restore_test ${frequency.text})`;
+      if (!newestTest.ok) {
+        report(RESTORE_TEST_STALE, servicePath,
+          `${service.name}: no successful restore test recorded in ${rtWhere}${newestTest.failed ? ` (the newest ${newestTest.failed} record(s) report failure)` : ''}; restore_test ${frequency.text} allows at most ${formatAge(frequency.maxGapSeconds)} between tests`, hint);
+      } else {
+        const age = (now - newestTest.ok.time) / 1000;
+        out.restore_test.newest = newestTest.ok.name;
+        out.restore_test.age_seconds = Math.max(0, Math.round(age));
+        if (age > frequency.maxGapSeconds) {
+          report(RESTORE_TEST_STALE, servicePath,
+            `${service.name}: the newest successful restore test ${newestTest.ok.name} is ${formatAge(age)} old, restore_test ${frequency.text} allows at most ${formatAge(frequency.maxGapSeconds)}`, hint);
+        }
+      }
+    } catch (error) {
+      readError(servicePath, error);
+    }
+  })();
+
+  // The replica reference (below) is the newest complete backup that finished before the grace
+  // cutoff. A folder is named by its backup's start time and a backup cannot finish before it
+  // starts, so folders named after the cutoff cannot be it and their manifests are not read for it;
+  // the newest folder named before the cutoff is read now, alongside the newest backup.
+  const retention = retentionDays(service);
+  const windowStart = retention === null ? Number.NEGATIVE_INFINITY : now - (retention * 86_400 - LIFECYCLE_SLACK_SECONDS) * 1000;
+  const cutoff = now - grace * 1000;
+  const startedBeforeCutoff = (stamp: string) => stampTime(stamp) <= cutoff;
+  if (replicas.length > 0) {
+    const candidate = folders.find(startedBeforeCutoff);
+    if (candidate !== undefined && stampTime(candidate) >= windowStart) walker.prefetch(candidate);
+  }
+
   // -- newest complete backup and the measured RPO --
   let newest: Manifest | null = null;
-  let listed = true;
+  let walked = true;
   try {
     newest = await walker.find(() => true, undefined, invalidManifest(primary.bucket));
   } catch (error) {
     readError(servicePath, error);
-    listed = false;
+    walked = false;
   }
-  if (newest === null && listed) {
+  if (newest === null && walked) {
     const incomplete = folders.length > 0 ? ` (${folders.length} backup folder${folders.length === 1 ? '' : 's'}, none with a ${MANIFEST_NAME})` : '';
     report(BACKUP_MISSING, servicePath, `${service.name}: no complete backup in ${where}${incomplete}`,
       `run scripts/${service.name}/backup.sh and check its schedule; a backup is complete only when its ${MANIFEST_NAME} exists`);
@@ -421,48 +505,54 @@ async function checkService(policy: Policy, service: Service, access: S3Access, 
     }
   }
 
-  // -- replicas --
-  const retention = retentionDays(service);
-  const windowStart = retention === null ? Number.NEGATIVE_INFINITY : now - (retention * 86_400 - LIFECYCLE_SLACK_SECONDS) * 1000;
-  const cutoff = now - grace * 1000;
-  const replicaWalkers: { walker: ManifestWalker; bucket: string; region: string }[] = [];
-  for (const replica of buckets.slice(1)) {
-    const entry: ServiceReport['replicas'][number] = { bucket: replica.bucket, region: replica.region, backup_folders: null, missing: null, grace_seconds: grace };
-    out.replicas.push(entry);
-    if (ctx.unreadable.has(replica.bucket)) continue;
-    const rr = access.reader(replica.bucket, replica.region);
-    try {
-      const replicaFolders = await listBackupFolders(rr, prefix);
-      entry.backup_folders = replicaFolders.length;
-      replicaWalkers.push({ walker: new ManifestWalker(rr, prefix, replicaFolders), bucket: replica.bucket, region: replica.region });
-      const present = new Set(replicaFolders);
-      const missing: Manifest[] = [];
-      // The newest complete primary backup past the grace period must have a manifest in the replica.
-      const reference = await walker.find((m) => m.finishedAt <= cutoff, (stamp) => stampTime(stamp) < windowStart);
-      if (reference && !(present.has(reference.stamp) && (await rr.exists(`${prefix}${reference.stamp}/${MANIFEST_NAME}`)))) missing.push(reference);
-      // Older primary folders inside the retention window that the replica lacks entirely.
-      const absent = folders.filter((f) => !present.has(f) && f !== reference?.stamp && stampTime(f) >= windowStart && stampTime(f) <= cutoff);
-      const reads = await Promise.all(absent.map((f) => walker.read(f)));
-      for (const m of reads) if (m.state === 'ok' && m.finishedAt <= cutoff) missing.push(m);
-      entry.missing = missing.length;
-      if (missing.length > 0) {
-        missing.sort((a, b) => b.finishedAt - a.finishedAt);
-        const top = missing[0]!;
-        const count = missing.length === 1 ? `backup ${top.stamp}` : `${missing.length} complete backups (newest ${top.stamp})`;
-        report(REPLICA_MISSING, servicePath,
-          `${service.name}: ${count} in s3://${primary.bucket} (${primary.region}) ${missing.length === 1 ? 'has' : 'have'} no ${MANIFEST_NAME} in replica s3://${replica.bucket} (${replica.region}) ${formatAge((now - top.finishedAt) / 1000)} after finishing (grace ${formatAge(grace)})`,
-          `check the copy step of scripts/${service.name}/backup.sh and the ${replica.region} endpoint; copy the missing folder(s) to the replica`);
+  // -- replicas (each on its own) --
+  let reference: Promise<Manifest | null> | null = null;
+  const findReference = () =>
+    (reference ??= walker.find((m) => m.finishedAt <= cutoff, (stamp) => stampTime(stamp) < windowStart, undefined, startedBeforeCutoff));
+  const replicaWalkers: ({ walker: ManifestWalker; bucket: string; region: string } | null)[] = await Promise.all(
+    replicas.map(async (replica) => {
+      const { entry, reader: rr } = replica;
+      const replicaListed = await replica.listing;
+      if (replicaListed === null) return null;
+      if (!replicaListed.ok) {
+        readError(servicePath, replicaListed.error);
+        return null;
       }
-    } catch (error) {
-      readError(servicePath, error);
-    }
-  }
+      const replicaFolders = replicaListed.value;
+      entry.backup_folders = replicaFolders.length;
+      const found = { walker: new ManifestWalker(rr, prefix, replicaFolders), bucket: replica.bucket, region: replica.region };
+      try {
+        const present = new Set(replicaFolders);
+        const missing: Manifest[] = [];
+        // The newest complete primary backup past the grace period must have a manifest in the replica.
+        const ref = await findReference();
+        if (ref && !(present.has(ref.stamp) && (await rr.exists(`${prefix}${ref.stamp}/${MANIFEST_NAME}`)))) missing.push(ref);
+        // Older primary folders inside the retention window that the replica lacks entirely.
+        const absent = folders.filter((f) => !present.has(f) && f !== ref?.stamp && stampTime(f) >= windowStart && stampTime(f) <= cutoff);
+        const reads = await Promise.all(absent.map((f) => walker.read(f)));
+        for (const m of reads) if (m.state === 'ok' && m.finishedAt <= cutoff) missing.push(m);
+        entry.missing = missing.length;
+        if (missing.length > 0) {
+          missing.sort((a, b) => b.finishedAt - a.finishedAt);
+          const top = missing[0]!;
+          const count = missing.length === 1 ? `backup ${top.stamp}` : `${missing.length} complete backups (newest ${top.stamp})`;
+          report(REPLICA_MISSING, servicePath,
+            `${service.name}: ${count} in s3://${primary.bucket} (${primary.region}) ${missing.length === 1 ? 'has' : 'have'} no ${MANIFEST_NAME} in replica s3://${replica.bucket} (${replica.region}) ${formatAge((now - top.finishedAt) / 1000)} after finishing (grace ${formatAge(grace)})`,
+            `check the copy step of scripts/${service.name}/backup.sh and the ${replica.region} endpoint; copy the missing folder(s) to the replica`);
+        }
+      } catch (error) {
+        readError(servicePath, error);
+      }
+      return found;
+    }),
+  );
 
   // -- deep: payload checksums of the newest complete backup in every bucket --
   if (ctx.deep) {
     const targets: { walker: ManifestWalker; bucket: string; region: string; manifest: Manifest | null }[] = [];
     if (newest) targets.push({ walker, bucket: primary.bucket, region: primary.region, manifest: newest });
     for (const r of replicaWalkers) {
+      if (!r) continue;
       try {
         targets.push({ ...r, manifest: await r.walker.find(() => true, undefined, invalidManifest(r.bucket)) });
       } catch (error) {
@@ -487,30 +577,7 @@ async function checkService(policy: Policy, service: Service, access: S3Access, 
     out.deep.sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
   }
 
-  // -- restore tests --
-  const frequency = service.restoreTest?.value;
-  if (frequency) {
-    out.restore_test = { max_gap_seconds: frequency.maxGapSeconds, newest: null, age_seconds: null };
-    try {
-      const newestTest = await newestRestoreTest(pr, restoreTestPrefix(policy, service));
-      const rtWhere = `s3://${primary.bucket}/${restoreTestPrefix(policy, service)}`;
-      const hint = `run scripts/${service.name}/restore-test.sh on its schedule (restore_test ${frequency.text})`;
-      if (!newestTest.ok) {
-        report(RESTORE_TEST_STALE, servicePath,
-          `${service.name}: no successful restore test recorded in ${rtWhere}${newestTest.failed ? ` (the newest ${newestTest.failed} record(s) report failure)` : ''}; restore_test ${frequency.text} allows at most ${formatAge(frequency.maxGapSeconds)} between tests`, hint);
-      } else {
-        const age = (now - newestTest.ok.time) / 1000;
-        out.restore_test.newest = newestTest.ok.name;
-        out.restore_test.age_seconds = Math.max(0, Math.round(age));
-        if (age > frequency.maxGapSeconds) {
-          report(RESTORE_TEST_STALE, servicePath,
-            `${service.name}: the newest successful restore test ${newestTest.ok.name} is ${formatAge(age)} old, restore_test ${frequency.text} allows at most ${formatAge(frequency.maxGapSeconds)}`, hint);
-        }
-      }
-    } catch (error) {
-      readError(servicePath, error);
-    }
-  }
+  await restoreTests;
   return out;
 }
 
@@ -557,13 +624,23 @@ export function recordTime(name: string): number {
   return Date.parse(base);
 }
 
-async function newestRestoreTest(reader: BucketReader, prefix: string): Promise<{ ok: { name: string; time: number } | null; failed: number }> {
-  const records = (await reader.listObjects(prefix))
+interface RestoreTestRecord {
+  key: string;
+  name: string;
+  time: number;
+}
+
+/** The restore-test records under `prefix`, newest first (time from the record's name). */
+async function listRestoreTests(reader: BucketReader, prefix: string): Promise<RestoreTestRecord[]> {
+  return (await reader.listObjects(prefix))
     .map((o) => ({ key: o.key, name: o.key.slice(prefix.length) }))
     .filter((r) => r.name.endsWith('.json') && !r.name.includes('/'))
     .map((r) => ({ ...r, time: recordTime(r.name) }))
     .filter((r) => !Number.isNaN(r.time))
     .sort((a, b) => b.time - a.time);
+}
+
+async function newestRestoreTest(reader: BucketReader, records: RestoreTestRecord[]): Promise<{ ok: { name: string; time: number } | null; failed: number }> {
   let failed = 0;
   for (const record of records.slice(0, RESTORE_TEST_RECORDS_READ)) {
     const text = await reader.getText(record.key);

@@ -195,7 +195,16 @@ function mayBeTagged(text: string): boolean {
 /** Rendered strings, values and keys apart; bounded (most strings are names repeated across artifacts). */
 const rendered = [new Map<string, string>(), new Map<string, string>()] as const;
 
+/**
+ * Strings scalarText would certainly return as they are, recognised by one regular expression: a first
+ * letter none of SCALAR_TAGS can match (see mayBeTagged), then no control character or newline, no colon
+ * before a space or at the end, no space before `#` or at the end. Most names, label values and
+ * sentences are such strings; as values they skip the cache and the fifteen tag expressions.
+ */
+const SURELY_PLAIN = /^[a-dg-mp-su-xzA-DG-MP-SU-XZ](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
+
 function renderString(text: string, key: boolean): string {
+  if (!key && SURELY_PLAIN.test(text)) return text; // keys have rules of their own (`a ...:` is quoted)
   const cache = rendered[key ? 1 : 0];
   let out = cache.get(text);
   if (out !== undefined) return out;

@@ -31,6 +31,12 @@ describe('toYaml', () => {
     fc.assert(fc.property(value, (v) => { expect(toYaml(v)).toBe(library(v)); }), { numRuns: 3000 });
   });
 
+  it('strings taking the plain fast path (a safe first letter) are written as the library writes them', () => {
+    const tail = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ':', ' ', '#', '\t', '"', "'", '-', '.', '{', ',', '\u0085', '\u2028', '\u00a0', '\ud83d'), maxLength: 10 });
+    const text = fc.tuple(fc.constantFrom('a', 'b', 'x', 'Z', 'M', 'q'), tail).map(([first, rest]) => first + rest);
+    fc.assert(fc.property(text, (t) => { expect(toYaml({ [t]: [t] })).toBe(library({ [t]: [t] })); }), { numRuns: 3000 });
+  });
+
   it('writes nested block collections, empty collections and top-level arrays like the library', () => {
     const samples: unknown[] = [
       {},

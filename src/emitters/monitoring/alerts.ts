@@ -83,6 +83,7 @@ export function templateLiteral(text: string): string {
 
 /** What promtool prints for a template: `{{ $labels.x }}` filled, escaped braces restored. */
 export function renderTemplate(template: string, labels: Labels): string {
+  if (!template.includes('{{')) return template; // most label values
   return template
     .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => labels[name] ?? '<no value>')
     .replace(/\{\{ "\{\{" \}\}/g, '{{');

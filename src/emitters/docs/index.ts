@@ -103,7 +103,7 @@ function tierObjectives(tier: Tier): { label: string; value: string }[] {
 // ---------------------------------------------------------------------------------------------
 // rto-rpo-matrix.md
 
-function matrix(policy: Policy, facts: ServiceFacts[]): string {
+function matrix(policy: Policy, facts: readonly ServiceFacts[]): string {
   const tiers = groupByTier(policy, facts).map((group) => ({
     heading: group.heading,
     objectives: group.tier ? tierObjectives(group.tier) : null,
@@ -168,7 +168,7 @@ function failoverView(policy: Policy, f: ServiceFacts, region: string, noReplica
 // ---------------------------------------------------------------------------------------------
 // dr-plan.md
 
-function plan(policy: Policy, facts: ServiceFacts[]): string {
+function plan(policy: Policy, facts: readonly ServiceFacts[]): string {
   const tiers = [...policy.tiers.values()].sort(byName).map((tier) => ({
     label: tierLabel(tier),
     rto: words(tier.rto?.value.seconds),
@@ -246,7 +246,7 @@ function plan(policy: Policy, facts: ServiceFacts[]): string {
 
 const DEFAULT_ROLES = ['incident-commander', 'database-lead', 'network-lead', 'comms-lead'];
 
-function checklist(policy: Policy, facts: ServiceFacts[]): string {
+function checklist(policy: Policy, facts: readonly ServiceFacts[]): string {
   const groups = groupByTier(policy, facts);
   const drillTiers = groups
     .filter((g) => g.tier?.drDrill)
@@ -451,7 +451,7 @@ function where(d: Diagnostic): string {
   return `${d.path || '/'} (line ${d.line})`;
 }
 
-function compliance(context: EmitContext, facts: ServiceFacts[]): string {
+function compliance(context: EmitContext, facts: readonly ServiceFacts[]): string {
   const { policy, diagnostics } = context;
   const metas = new Map(context.rules.map((r) => [r.id, r]));
   const ids = [...new Set([...metas.keys(), ...diagnostics.map((d) => d.rule)])].sort();

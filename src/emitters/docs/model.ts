@@ -268,7 +268,7 @@ export interface TierGroup {
 }
 
 /** Services grouped by tier (tiers by name), each group sorted by name; services without a tier last. */
-export function groupByTier(policy: Policy, facts: ServiceFacts[]): TierGroup[] {
+export function groupByTier(policy: Policy, facts: readonly ServiceFacts[]): TierGroup[] {
   const tiers = [...policy.tiers.values()].sort(byName);
   const groups: TierGroup[] = tiers.map((tier) => ({
     tier,
@@ -282,7 +282,7 @@ export function groupByTier(policy: Policy, facts: ServiceFacts[]): TierGroup[] 
 }
 
 /** Services in recovery order: by RTO (services without one last), then by name. */
-export function recoveryOrder(facts: ServiceFacts[]): ServiceFacts[] {
+export function recoveryOrder(facts: readonly ServiceFacts[]): ServiceFacts[] {
   return [...facts].sort((a, b) => {
     const ra = a.rto ?? Number.POSITIVE_INFINITY;
     const rb = b.rto ?? Number.POSITIVE_INFINITY;
@@ -290,8 +290,14 @@ export function recoveryOrder(facts: ServiceFacts[]): ServiceFacts[] {
   });
 }
 
-export function allFacts(policy: Policy): ServiceFacts[] {
-  return [...policy.services].sort(byName).map((s) => serviceFacts(policy, s));
+// The documents and the runbooks are two families: they share one computation per policy.
+const factsOf = new WeakMap<Policy, ServiceFacts[]>();
+
+/** Every service's facts, by name. Callers must not modify the list (it is shared). */
+export function allFacts(policy: Policy): readonly ServiceFacts[] {
+  let facts = factsOf.get(policy);
+  if (!facts) factsOf.set(policy, (facts = [...policy.services].sort(byName).map((s) => serviceFacts(policy, s))));
+  return facts;
 }
 
 /** The checkpoints of the brief's drill timeline (5/15/30/45/60 of a 1-hour RTO) as fractions of the RTO. */

@@ -23,6 +23,7 @@ import { MANIFEST_NAME, payloadName, restoreTestPrefix, servicePrefix, storageBu
 import type { Policy, Service, StorageTarget } from '../../src/model/types.js';
 import type { Io } from '../../src/cli/io.js';
 import { runVerify, type VerifyCliOptions } from '../../src/cli/verify.js';
+import { mapLimit } from '../../src/verify/limit.js';
 import { awsEnv, s3ClientConfig, uniqueBucket } from '../harness/index.js';
 
 export const REPLICATION_ROLE = 'arn:aws:iam::123456789012:role/drc-replication';
@@ -118,7 +119,15 @@ export class S3 {
 
 /** Creates and configures every bucket of `storage` exactly as drc build would (bucket-config.ts). */
 export async function configureStorage(s3: S3, policy: Policy, storage: StorageTarget): Promise<void> {
-  const buckets = storageBuckets(storage);
+  await configureStorageExcept(s3, policy, storage, []);
+}
+
+/**
+ * configureStorage, except that the buckets named in `missing` are not created (a bucket that does
+ * not exist). The primary's replication rule is still put when only a replica is missing.
+ */
+export async function configureStorageExcept(s3: S3, policy: Policy, storage: StorageTarget, missing: readonly string[]): Promise<void> {
+  const buckets = storageBuckets(storage).filter((b) => !missing.includes(b.bucket));
   for (const { bucket, region } of buckets) {
     const c = s3.client(region);
     await c.send(new CreateBucketCommand({
@@ -133,7 +142,7 @@ export async function configureStorage(s3: S3, policy: Policy, storage: StorageT
     await c.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: lifecycleConfiguration(policy, storage, bucket) as never }));
   }
   const replication = replicationConfiguration(policy, storage, REPLICATION_ROLE);
-  if (replication) {
+  if (replication && !missing.includes(storage.bucket)) {
     await s3.client(storage.region).send(new PutBucketReplicationCommand({ Bucket: storage.bucket, ReplicationConfiguration: replication as never }));
   }
 }
@@ -155,6 +164,8 @@ export interface BackupOptions {
   payload?: Buffer;
   /** Write the payload only, no manifest (an incomplete backup). */
   noManifest?: boolean;
+  /** Write the manifest only, no payload (for checks that never read payloads: half the PUTs). */
+  noPayload?: boolean;
   manifest?: Record<string, unknown>;
 }
 
@@ -171,7 +182,7 @@ export async function writeBackup(s3: S3, policy: Policy, service: Service, opts
     (opts.buckets ?? buckets.map((_, i) => i)).map(async (i) => {
       const { bucket, region } = buckets[i]!;
       const c = s3.client(region);
-      await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: payload }));
+      if (!opts.noPayload) await c.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: payload }));
       if (opts.noManifest) return;
       const manifest = {
         service: service.name,
@@ -195,6 +206,23 @@ export async function writeBackup(s3: S3, policy: Policy, service: Service, opts
     }),
   );
   return { stamp: folderStamp, key, folder };
+}
+
+/**
+ * `count` backups of `service` an hour apart, the newest finished at `newest` (writeBackup for each,
+ * `concurrency` at a time). Returned newest first.
+ */
+export async function writeHourlyBackups(
+  s3: S3,
+  policy: Policy,
+  service: Service,
+  count: number,
+  newest: Date,
+  opts: Omit<BackupOptions, 'finishedAt'> & { concurrency?: number } = {},
+): Promise<{ stamp: string; key: string; folder: string }[]> {
+  const { concurrency = 32, ...backup } = opts;
+  const finished = Array.from({ length: count }, (_, i) => new Date(newest.getTime() - i * 3_600_000));
+  return mapLimit(finished, concurrency, (finishedAt) => writeBackup(s3, policy, service, { ...backup, finishedAt }));
 }
 
 export async function writeRestoreTest(s3: S3, policy: Policy, service: Service, at: Date, record: Record<string, unknown> = { status: 'ok' }): Promise<string> {

@@ -7,7 +7,8 @@
 //   targets:   backup ≤ 1.5 × pg_dump, restore ≤ 1.5 × pg_restore
 //
 // The two-region backup (payload copied to the replica region too) is reported beside it, and a breakdown
-// of the pipeline's pieces (row counts, encryption, sha256, upload, download…) says where the time goes.
+// of the pipeline's pieces (row counts, encryption, sha256, upload, download…) and a profile of the S3 calls (aws
+// CLI processes and curl requests, with their start times) say where the time goes.
 //
 // Environment: BENCH_SCALE (pgbench scale, default 70 ≈ 1 GB), BENCH_KEEP=1 keeps the work directory.
 // Needs PostgreSQL 15 (initdb, pg_ctl, pgbench in /usr/lib/postgresql/15/bin or DRC_PG_BIN), moto_server and
@@ -266,20 +267,29 @@ async function main() {
     'one aws CLI call (s3api head-object)': timed('one aws call', ...bash(`${tool.aws} s3api head-object --bucket bench-use1 --key probe/payload.age > /dev/null`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
   };
 
-  // Profile: the scripts again with an aws shim on PATH that logs every call's wall time.
-  console.error('bench: profiling the aws CLI calls of backup.sh and restore.sh (one region)');
+  // Profile: the scripts again with aws and curl shims on PATH that log every call's start and end. The
+  // small S3 requests go through curl --aws-sigv4 (docs/scripts.md); the aws CLI lists and streams.
+  console.error('bench: profiling the aws CLI calls and curl requests of backup.sh and restore.sh (one region)');
   const shimDir = join(work, 'shim');
   mkdirSync(shimDir);
   const awsLog = join(work, 'aws-calls.log');
-  writeFileSync(join(shimDir, 'aws'), `#!/usr/bin/env bash\ns=$(date +%s.%N); ${tool.aws} "$@"; c=$?; e=$(date +%s.%N)\necho "$s $e $*" >> ${awsLog}; exit $c\n`, { mode: 0o755 });
+  const curlTool = findTool('curl');
+  for (const [name, real] of [['aws', tool.aws], ['curl', curlTool]]) {
+    writeFileSync(join(shimDir, name), `#!/usr/bin/env bash\ns=$EPOCHREALTIME; ${real} "$@"; c=$?; e=$EPOCHREALTIME\n[[ "$1" == --version ]] || echo "$s $e ${name} $*" >> ${awsLog}; exit $c\n`, { mode: 0o755 });
+  }
   const profile = (label, args) => {
     writeFileSync(awsLog, '');
+    const t0 = Date.now() / 1000;
     const total = timed(`${label} (profiled)`, tool.bash, args, { env: { ...scriptEnv, PATH: `${shimDir}:${scriptPath}` } });
     const calls = sh('cat', [awsLog]).trim().split('\n').filter(Boolean).map((l) => {
-      const [s, e, ...rest] = l.split(' ');
-      const what = rest.join(' ').replace(/--(region|endpoint-url) \S+ ?/g, '').replace(/--only-show-errors /, '').replace(/s3:\/\/\S+?\/(\S*\/)?/g, 's3://…/').slice(0, 60);
-      return { what, seconds: Number(e) - Number(s) };
-    });
+      const [s, e, name, ...rest] = l.split(' ');
+      let what = rest.join(' ');
+      if (name === 'curl') {
+        const method = / --head /.test(what) ? 'HEAD' : (what.match(/ -X (\w+)/) ?? [])[1] ?? 'GET';
+        what = `curl ${method} ${(what.split(' ').pop() ?? '').replace(/^https?:\/\/[^/]+\/[^/]+\/(\S*\/)?/, '…/')}`;
+      } else what = `aws ${what.replace(/--(region|endpoint-url) \S+ ?/g, '').replace(/--only-show-errors /, '').replace(/s3:\/\/\S+?\/(\S*\/)?/g, 's3://…/')}`;
+      return { what: what.slice(0, 60), start: Number(s) - t0, seconds: Number(e) - Number(s), curl: name === 'curl' };
+    }).sort((a, b) => a.start - b.start);
     return { label, total, calls };
   };
   const profiles = [
@@ -305,10 +315,15 @@ async function main() {
     'Breakdown (each piece on its own):',
     ...Object.entries(parts).map(([k, v]) => `  ${k.padEnd(56)} ${f(v)}`),
     '',
-    ...profiles.flatMap((p) => [
-      `aws CLI calls of ${p.label} (profiled run ${f(p.total)}): ${p.calls.length} calls, ${f(p.calls.reduce((a, c) => a + c.seconds, 0))} in total`,
-      ...p.calls.map((c) => `  ${c.what.padEnd(62)} ${f(c.seconds)}`),
-    ]),
+    ...profiles.flatMap((p) => {
+      const aws = p.calls.filter((c) => !c.curl);
+      const curl = p.calls.filter((c) => c.curl);
+      return [
+        `S3 calls of ${p.label} (profiled run ${f(p.total)}): ${aws.length} aws CLI calls (${f(aws.reduce((a, c) => a + c.seconds, 0))}), ` +
+          `${curl.length} curl requests (${f(curl.reduce((a, c) => a + c.seconds, 0))}); start after the script's start, duration`,
+        ...p.calls.map((c) => `  ${c.what.padEnd(62)} ${`+${c.start.toFixed(2)} s`.padStart(9)} ${f(c.seconds)}`),
+      ];
+    }),
     '',
   ];
   console.log(lines.join('\n'));

@@ -237,6 +237,78 @@ describe('scripts emitter', () => {
     expect(r2.stdout.trim().split('\n')).toEqual(pairs.map(([n, p]) => gfsTagFor(stampDate(n), stampDate(p))));
   });
 
+  it('choose_stamp / settle_gfs: a stamp later than every complete backup, by HEAD (curl) or by the listing', async () => {
+    const lib = libraryOf(acme, 'scripts/production-db/backup.sh').content;
+    const fns = ['choose_stamp', 'settle_previous', 'settle_gfs', 'stamp_epoch', 'gfs_tag'].map((n) => fnOf(lib, n)).join('\n');
+    // Stubs: a clock that ticks one second per sleep; HEAD answers from a list of exit codes (0 exists,
+    // 1 missing, 2 curl cannot tell); the listing is a background job that prints PREV.
+    const sim = (heads: string, prev: string, now = '20260113T150000Z') => run('bash', ['-c', `set -Eeuo pipefail
+DRC_WORK=$(mktemp -d); trap 'rm -rf "$DRC_WORK"' EXIT
+DRC_PREFIX=p/s/ DRC_MANIFEST_NAME=manifest.json DRC_BUCKETS=(b) DRC_REGIONS=(r) DRC_RETENTION_TAG=drc-retention DRC_GFS=""
+T=$(date -u -d '${now.slice(0, 4)}-${now.slice(4, 6)}-${now.slice(6, 8)}T${now.slice(9, 11)}:${now.slice(11, 13)}:${now.slice(13, 15)}Z' +%s)
+utc_stamp() { date -u -d "@$T" +%Y%m%dT%H%M%SZ; }
+sleep() { T=$((T + $1)); }
+HEADS=(${heads}); N=0
+s3_curl_exists() { echo "HEAD $2" >&2; local rc=\${HEADS[N]}; N=$((N + 1)); return "$rc"; }
+log() { echo "LOG $*" >&2; }
+die() { echo "DIE $*"; exit 1; }
+${fns}
+printf '%s' '${prev}' >"$DRC_WORK/previous" & DRC_PREV_PID=$!
+choose_stamp
+echo "stamp $DRC_STAMP"
+settle_gfs
+echo "gfs $DRC_GFS"`]).then((r) => r.stdout.trim());
+    // curl: the folder is free, go (the listing is waited for only by settle_gfs).
+    expect(await sim('1', '20260113T140000Z')).toBe('stamp 20260113T150000Z\ngfs hourly');
+    // curl: the folder of this second holds a manifest (a run in the same second): wait a second.
+    expect(await sim('0 1', '20260113T150000Z')).toBe('stamp 20260113T150001Z\ngfs hourly');
+    // No curl: the listing decides, and a stamp not later than the newest waits until it is.
+    expect(await sim('2', '20260113T150002Z')).toBe('stamp 20260113T150003Z\ngfs hourly');
+    expect(await sim('2', '')).toBe('stamp 20260113T150000Z\ngfs yearly');
+    // curl said free, but the listing has a later backup (this host's clock is behind): the run fails.
+    const behind = await sim('1', '20260113T160000Z');
+    expect(behind).toMatch(/^stamp 20260113T150000Z\nDIE the newest complete backup, 20260113T160000Z, is not older than this one, 20260113T150000Z: is this host's clock behind\?$/);
+  });
+
+  it('s3_curl_init / s3_curl_url: curl only with env credentials, a known endpoint, curl >= 7.87, addressed as the aws CLI does', async () => {
+    const lib = libraryOf(acme, 'scripts/production-db/backup.sh').content;
+    const fns = ['s3_curl_init', 's3_curl_url', 'endpoint_for'].map((n) => fnOf(lib, n)).join('\n');
+    const bin = join(tmp.path, 'fake-curl');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'curl'), '#!/bin/sh\necho "curl ${FAKE_CURL_VERSION:-7.88.1} (x86_64-pc-linux-gnu) libcurl/7.88.1"\n', { mode: 0o755 });
+    const config = join(tmp.path, 'aws-config');
+    /** Prints `state sorts` after s3_curl_init, then the URL of each INDEX:KEY (or `-` when curl must not be used). */
+    const sim = async (env: Record<string, string | undefined>, keys: string[] = []) => {
+      const r = await runOk('bash', ['-c', `set -Eeuo pipefail
+DRC_WORK=/nonexistent-work DRC_BUCKETS=(plain-bucket dotted.bucket plain-bucket) DRC_REGIONS=(us-east-1 eu-west-1 cn-north-1)
+${fns}
+s3_curl_init
+echo "$DRC_CURL $DRC_CURL_SORTS_PREFIXES"
+for k in "$@"; do if s3_curl_url "\${k%%:*}" "\${k#*:}"; then echo "$S3_URL"; else echo -; fi; done`, '_', ...keys], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: undefined, AWS_CONFIG_FILE: '/dev/null',
+          AWS_ENDPOINT_URL: undefined, AWS_ENDPOINT_URL_S3: undefined, DRC_ENDPOINT_URL_US_EAST_1: undefined, DRC_S3_CURL: undefined, HOME: tmp.path, ...env,
+        },
+      });
+      return r.stdout.trim().split('\n');
+    };
+    const keys = ['0:p/s/20260113T150000Z/manifest.json', '1:p/s/x', '2:p/s/x', '0:p/s/a b', '0:p/../x', '0:/p'];
+    // AWS's endpoints (standard partition): virtual-hosted, path-style for a dotted bucket; nothing else.
+    expect(await sim({}, keys)).toEqual(['on 0', 'https://plain-bucket.s3.us-east-1.amazonaws.com/p/s/20260113T150000Z/manifest.json',
+      'https://s3.eu-west-1.amazonaws.com/dotted.bucket/p/s/x', '-', '-', '-', '-']);
+    // An endpoint: path-style under it; a region's own endpoint wins.
+    expect(await sim({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9000/', DRC_ENDPOINT_URL_US_EAST_1: 'https://minio.example:9443' }, keys.slice(0, 3)))
+      .toEqual(['on 0', 'https://minio.example:9443/plain-bucket/p/s/20260113T150000Z/manifest.json', 'http://127.0.0.1:9000/dotted.bucket/p/s/x', 'http://127.0.0.1:9000/plain-bucket/p/s/x']);
+    expect(await sim({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9000/base/path' }, ['0:k'])).toEqual(['on 0', '-']);
+    expect((await sim({ FAKE_CURL_VERSION: '8.10.0' }))[0]).toBe('on 1');
+    // Off: old curl, no env credentials, opted out, settings the aws CLI would follow elsewhere.
+    for (const env of [{ FAKE_CURL_VERSION: '7.86.0' }, { AWS_SECRET_ACCESS_KEY: undefined }, { DRC_S3_CURL: '0' }, { AWS_ENDPOINT_URL_S3: 'http://x' },
+      { AWS_USE_FIPS_ENDPOINT: 'true' }, { AWS_SECRET_ACCESS_KEY: 'with\nnewline' }, { AWS_CONFIG_FILE: config }])
+      expect((await (writeFileSync(config, '[default]\ns3 =\n  addressing_style = virtual\n'), sim(env)))[0], JSON.stringify(env)).toBe('off 0');
+    writeFileSync(config, '[default]\nregion = eu-west-1\n');
+    expect((await sim({ AWS_CONFIG_FILE: config }))[0]).toBe('on 0');
+  });
+
   it('json_str makes a JSON string of any text (quotes, backslashes, control characters, UTF-8)', async () => {
     const fn = fnOf(libraryOf(acme, 'scripts/production-db/backup.sh').content, 'json_str');
     const samples = fc.sample(fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\t', '\r', '\x01', '\x1f', '\x7f', 'é', '€', '$', '`', "'", ' ', '/') , maxLength: 20 }), 60);

@@ -38,8 +38,11 @@ need() {
 }
 
 # A private work directory, removed on exit. It only ever holds encrypted payloads and small text files.
+# Every main function calls it first; it also decides, once per run, whether small S3 requests may go
+# through curl (s3_curl_init).
 make_work() {
   DRC_WORK=$(mktemp -d "${TMPDIR:-/tmp}/drc-${DRC_SERVICE}.XXXXXX")
+  s3_curl_init
 }
 
 cleanup_work() {
@@ -79,18 +82,22 @@ gfs_tag() {
   fi
 }
 
-# A JSON string literal for any text.
+# A JSON string literal for any text (no subshell: a manifest takes a dozen of these).
 json_str() {
-  local s=$1 i c
+  local s=$1 i o c u
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}
   s=${s//$'\n'/\\n}
   s=${s//$'\r'/\\r}
   s=${s//$'\t'/\\t}
-  for i in 1 2 3 4 5 6 7 8 11 12 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31; do
-    printf -v c "\\$(printf '%03o' "$i")"
-    s=${s//"$c"/$(printf '\\u%04x' "$i")}
-  done
+  if [[ "$s" == *[[:cntrl:]]* ]]; then
+    for i in 1 2 3 4 5 6 7 8 11 12 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31; do
+      printf -v o '%03o' "$i"
+      printf -v c "\\$o"
+      printf -v u '\\u%04x' "$i"
+      s=${s//"$c"/$u}
+    done
+  fi
   printf '"%s"' "$s"
 }
 
@@ -137,6 +144,201 @@ retry() {
     attempt=$((attempt + 1))
     delay=$((delay * 2))
   done
+}
+
+# ---- small S3 requests: curl --aws-sigv4 where it can stand in for the aws CLI -------------------
+# The aws CLI (v1, Python) needs ~0.4 s to start, for every call. The small requests (an object's size, its
+# tags, a manifest or record, a delete, a manifest download) go through `curl --aws-sigv4` instead when curl
+# sends the request the CLI would send, signed with the credentials the CLI would use, to the same place:
+#   - curl 7.87 or later is installed (it signs with the x-amz-content-sha256 it is given), and DRC_S3_CURL
+#     is not 0. Before 8.10, curl sorts the signed headers wrongly when one name starts with another
+#     (x-amz-server-side-encryption and x-amz-server-side-encryption-aws-kms-key-id): such a request, the
+#     manifest of an aws:kms bucket with a key, goes to the aws CLI;
+#   - the credentials are AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) from the
+#     environment, the CLI's first choice too. curl reads them from its standard input (-K -), never argv;
+#   - the region's endpoint is DRC_ENDPOINT_URL_<REGION> or AWS_ENDPOINT_URL (path-style, as the CLI does
+#     with an endpoint), or else the AWS default (virtual-hosted; path-style for a bucket with a dot, as the
+#     CLI does), and nothing could send the CLI elsewhere: no AWS_ENDPOINT_URL_S3, FIPS or dual-stack
+#     variable, no endpoint, CA bundle or s3 setting in the aws config file;
+#   - the bucket, the key and the header values need no escaping.
+# Everything else goes to the aws CLI. A curl request that fails (any answer but 2xx) is logged once and
+# repeated by the aws CLI in the same attempt, and the CLI makes every later request of the run.
+DRC_CURL=off
+DRC_CURL_SORTS_PREFIXES=0
+DRC_EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+s3_curl_init() {
+  local v config=${AWS_CONFIG_FILE:-${HOME:-/nonexistent}/.aws/config} cred
+  DRC_CURL=off
+  DRC_CURL_SORTS_PREFIXES=0
+  [[ "${DRC_S3_CURL:-1}" != 0 && -n "${AWS_ACCESS_KEY_ID:-}" && -n "${AWS_SECRET_ACCESS_KEY:-}" ]] || return 0
+  [[ -z "${AWS_ENDPOINT_URL_S3:-}" && "${AWS_USE_FIPS_ENDPOINT:-false}" == false && "${AWS_USE_DUALSTACK_ENDPOINT:-false}" == false ]] || return 0
+  cred="${AWS_ACCESS_KEY_ID}${AWS_SECRET_ACCESS_KEY}${AWS_SESSION_TOKEN:-}${AWS_CA_BUNDLE:-}"
+  [[ "$cred" != *[[:cntrl:]]* && "$AWS_ACCESS_KEY_ID" != *:* ]] || return 0
+  command -v curl >/dev/null 2>&1 || return 0
+  v=$(curl --version 2>/dev/null) || return 0
+  [[ "$v" =~ ^curl\ ([0-9]+)\.([0-9]+) ]] || return 0
+  (( BASH_REMATCH[1] > 7 || (BASH_REMATCH[1] == 7 && BASH_REMATCH[2] >= 87) )) || return 0
+  if (( BASH_REMATCH[1] > 8 || (BASH_REMATCH[1] == 8 && BASH_REMATCH[2] >= 10) )); then DRC_CURL_SORTS_PREFIXES=1; fi
+  if [[ -r "$config" ]] && grep -Eqi '^[[:space:]]*(endpoint_url|ca_bundle|addressing_style|use_accelerate_endpoint|use_fips_endpoint|use_dualstack_endpoint|s3)[[:space:]]*=' "$config"; then
+    return 0
+  fi
+  DRC_CURL=on
+}
+
+# curl's configuration on stdin: the credentials (never in argv), the session token, the CA bundle.
+s3_curl_config() {
+  set +x # this runs in a pipeline's subshell: keeps a `bash -x` trace free of the secret
+  local s
+  s="$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"; s=${s//\\/\\\\}; s=${s//\"/\\\"}
+  printf 'user = "%s"\n' "$s"
+  if [[ -n "${AWS_SESSION_TOKEN:-}" ]]; then
+    s=${AWS_SESSION_TOKEN//\\/\\\\}; s=${s//\"/\\\"}
+    printf 'header = "x-amz-security-token: %s"\n' "$s"
+  fi
+  if [[ -n "${AWS_CA_BUNDLE:-}" ]]; then
+    s=${AWS_CA_BUNDLE//\\/\\\\}; s=${s//\"/\\\"}
+    printf 'cacert = "%s"\n' "$s"
+  fi
+}
+
+# s3_curl_url INDEX KEY: the object's URL in S3_URL, as the aws CLI would address it; fails when curl must not
+# make the request.
+s3_curl_url() {
+  local region=${DRC_REGIONS[$1]} bucket=${DRC_BUCKETS[$1]} key=$2 endpoint
+  [[ "$DRC_CURL" == on && -n "$DRC_WORK" && ! -e "$DRC_WORK/curl-failed" ]] || return 1
+  [[ "$bucket" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ && "$region" =~ ^[a-z0-9-]+$ ]] || return 1
+  [[ "$key" =~ ^[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]+)*$ && "/$key/" != */./* && "/$key/" != */../* ]] || return 1
+  endpoint=$(endpoint_for "$region")
+  if [[ -n "$endpoint" ]]; then
+    [[ "$endpoint" =~ ^https?://[A-Za-z0-9.:-]+/?$ ]] || return 1
+    S3_URL="${endpoint%/}/$bucket/$key"
+  elif [[ "$region" =~ ^(us|eu|ap|ca|sa|me|af|il|mx)-[a-z]+-[0-9]+$ ]]; then
+    if [[ "$bucket" == *.* ]]; then S3_URL="https://s3.$region.amazonaws.com/$bucket/$key"
+    else S3_URL="https://$bucket.s3.$region.amazonaws.com/$key"
+    fi
+  else
+    return 1
+  fi
+}
+
+# s3_curl METHOD INDEX KEY QUERY BODY-FILE OUT [HEADER ...]: one signed request to bucket index INDEX. The
+# answer's body goes to OUT and its headers to OUT.headers. Returns 0 on a 2xx answer, 2 on an answer the
+# caller expects (S3_CURL_ACCEPT, e.g. 404), 1 when curl does not apply or the request failed (then the aws
+# CLI makes this and every later request of the run).
+s3_curl() {
+  local method=$1 i=$2 key=$3 query=$4 body=$5 out=$6 hash=$DRC_EMPTY_SHA256 code h n m args=()
+  local names=(host x-amz-date x-amz-content-sha256 x-amz-security-token)
+  shift 6
+  s3_curl_url "$i" "$key" || return 1
+  for h in "$@"; do
+    [[ "$h" != *[[:cntrl:]]* ]] || return 1
+    args+=(-H "$h")
+    n=${h%%:*}
+    names+=("${n,,}")
+  done
+  if [[ "$DRC_CURL_SORTS_PREFIXES" != 1 ]]; then
+    for n in "${names[@]}"; do
+      for m in "${names[@]}"; do
+        if [[ "$m" != "$n" && "$m" == "$n"* ]]; then return 1; fi
+      done
+    done
+  fi
+  if [[ -n "$body" ]]; then
+    hash=$(sha256sum <"$body") || return 1
+    hash=${hash%% *}
+    args+=(--data-binary "@$body")
+  fi
+  if [[ "$method" == HEAD ]]; then args+=(--head); else args+=(-X "$method"); fi
+  # --disable (first): no ~/.curlrc.
+  code=$(s3_curl_config | curl --disable -K - --silent --show-error --path-as-is --connect-timeout 10 --max-time 300 \
+    --aws-sigv4 "aws:amz:${DRC_REGIONS[$i]}:s3" -H "x-amz-content-sha256: $hash" "${args[@]}" \
+    -D "$out.headers" -o "$out" -w '%{http_code}' -- "$S3_URL$query" 2>"$out.err") || true
+  if [[ "$code" == 2[0-9][0-9] ]]; then return 0; fi
+  if [[ " ${S3_CURL_ACCEPT:-} " == *" $code "* ]]; then return 2; fi
+  local why
+  why=$(grep -o '<Code>[^<]*</Code>' "$out" 2>/dev/null | head -n 1) || true
+  why=${why#<Code>}; why=${why%</Code>}
+  [[ -n "$why" ]] || why=$(head -c 300 "$out.err" 2>/dev/null) || true
+  # The first failure of a run is logged (requests running side by side may fail together).
+  if (set -C; : >"$DRC_WORK/curl-failed") 2>/dev/null; then
+    log "$method s3://${DRC_BUCKETS[$i]}/$key through curl failed (HTTP ${code:-000}${why:+, $why}): the aws CLI makes the S3 requests from here on"
+  fi
+  return 1
+}
+
+# A scratch file name for one request (requests may run side by side).
+s3_tmp() { printf '%s/s3-%s-%s' "$DRC_WORK" "$1" "$BASHPID"; }
+
+# s3_curl_exists INDEX KEY: 0 when the object exists, 1 when it does not (404), 2 when curl cannot tell.
+s3_curl_exists() {
+  local out rc=0
+  out=$(s3_tmp exists)
+  S3_CURL_ACCEPT=404 s3_curl HEAD "$1" "$2" "" "" "$out" || rc=$?
+  case $rc in
+    0) return 0 ;;
+    2) return 1 ;;
+    *) return 2 ;;
+  esac
+}
+
+# s3_object_size INDEX KEY: the object's size in bytes (head-object).
+s3_object_size() {
+  local i=$1 key=$2 out len
+  out=$(s3_tmp head)
+  if s3_curl HEAD "$i" "$key" "" "" "$out"; then
+    len=$(tr -d '\r' <"$out.headers" | awk -F': *' 'tolower($1) == "content-length" { v = $2 } END { print v }')
+    if [[ "$len" =~ ^[0-9]+$ ]]; then printf '%s\n' "$len"; return 0; fi
+  fi
+  aws_in "${DRC_REGIONS[$i]}" s3api head-object --bucket "${DRC_BUCKETS[$i]}" --key "$key" --query ContentLength --output text
+}
+
+# s3_put_tag INDEX KEY TAG VALUE: sets the object's only tag (put-object-tagging).
+s3_put_tag() {
+  local i=$1 key=$2 tag=$3 value=$4 out md5
+  out=$(s3_tmp tag)
+  printf '<Tagging><TagSet><Tag><Key>%s</Key><Value>%s</Value></Tag></TagSet></Tagging>' "$tag" "$value" >"$out.xml"
+  # PutObjectTagging requires Content-MD5 (base64 of the binary digest).
+  md5=$(md5sum <"$out.xml") && md5=$(printf '%b' "$(sed 's/../\\x&/g' <<<"${md5%% *}")" | base64) \
+    && s3_curl PUT "$i" "$key" '?tagging=' "$out.xml" "$out" "Content-Type: application/xml" "Content-MD5: $md5" \
+    && return 0
+  aws_in "${DRC_REGIONS[$i]}" s3api put-object-tagging --bucket "${DRC_BUCKETS[$i]}" --key "$key" \
+    --tagging "TagSet=[{Key=$tag,Value=$value}]" >/dev/null
+}
+
+# s3_put_file INDEX KEY FILE CONTENT-TYPE [TAG VALUE]: a small object with the bucket's server-side
+# encryption and an optional tag (put-object).
+s3_put_file() {
+  local i=$1 key=$2 file=$3 type=$4 tag=${5:-} value=${6:-} out headers=()
+  out=$(s3_tmp put)
+  headers=("Content-Type: $type")
+  if [[ -n "$tag" ]]; then headers+=("x-amz-tagging: $tag=$value"); fi
+  case "${DRC_SSE[$i]}" in
+    aws:kms) headers+=("x-amz-server-side-encryption: aws:kms")
+      if [[ -n "${DRC_SSE_KMS_KEYS[$i]}" ]]; then headers+=("x-amz-server-side-encryption-aws-kms-key-id: ${DRC_SSE_KMS_KEYS[$i]}"); fi ;;
+    AES256) headers+=("x-amz-server-side-encryption: AES256") ;;
+  esac
+  s3_curl PUT "$i" "$key" "" "$file" "$out" "${headers[@]}" && return 0
+  local tagging=()
+  if [[ -n "$tag" ]]; then tagging=(--tagging "$tag=$value"); fi
+  sse_api_args "$i"
+  aws_in "${DRC_REGIONS[$i]}" s3api put-object --bucket "${DRC_BUCKETS[$i]}" --key "$key" --body "$file" \
+    --content-type "$type" "${tagging[@]}" "${SSE_ARGS[@]}" >/dev/null
+}
+
+# s3_get_file INDEX KEY FILE: downloads a small object.
+s3_get_file() {
+  local i=$1 key=$2 file=$3 out
+  out=$(s3_tmp get)
+  if s3_curl GET "$i" "$key" "" "" "$out"; then mv -f -- "$out" "$file"; return 0; fi
+  aws_in "${DRC_REGIONS[$i]}" s3 cp --only-show-errors "s3://${DRC_BUCKETS[$i]}/$key" "$file"
+}
+
+# s3_delete INDEX KEY: deletes an object (delete-object).
+s3_delete() {
+  local i=$1 key=$2 out
+  out=$(s3_tmp delete)
+  s3_curl DELETE "$i" "$key" "" "" "$out" && return 0
+  aws_in "${DRC_REGIONS[$i]}" s3api delete-object --bucket "${DRC_BUCKETS[$i]}" --key "$key" >/dev/null
 }
 
 # Server-side encryption arguments for bucket index $1 (aws s3 cp and aws s3api put-object spell them differently).
@@ -291,7 +493,7 @@ fetch_backup() {
   local i=$1 region bucket want_bytes want_sha got_bytes got_sha payload_key
   region=${DRC_REGIONS[$i]}; bucket=${DRC_BUCKETS[$i]}
   log "backup s3://$bucket/$BK_FOLDER ($region)"
-  retry aws_in "$region" s3 cp --only-show-errors "s3://$bucket/$BK_FOLDER$DRC_MANIFEST_NAME" "$DRC_WORK/manifest.json" \
+  retry s3_get_file "$i" "$BK_FOLDER$DRC_MANIFEST_NAME" "$DRC_WORK/manifest.json" \
     || die "no manifest at s3://$bucket/$BK_FOLDER$DRC_MANIFEST_NAME: the backup is incomplete or does not exist"
   want_bytes=$(manifest_get "$DRC_WORK/manifest.json" bytes) || die "the manifest has no bytes field"
   want_sha=$(manifest_get "$DRC_WORK/manifest.json" sha256) || die "the manifest has no sha256 field"
@@ -343,6 +545,8 @@ backup_prepare() {
     [[ "$p" == /* ]] || die "path $p is not absolute"
     [[ -e "$p" ]] || die "path $p does not exist"
   done
+}
+backup_stream_setup() {
   mkfifo "$DRC_WORK/list.fifo"
   # Counts the archive's entries from the plaintext stream (GNU tar escapes newlines in names).
   tar -t --quoting-style=escape <"$DRC_WORK/list.fifo" | wc -l | tr -d ' ' >"$DRC_WORK/entries" &
@@ -425,6 +629,8 @@ backup_on_exit() {
   trap - ERR
   set +e
   backup_abort
+  # The listing of the previous backup may still run (a failure while the source was prepared).
+  if [[ -n "${DRC_PREV_PID:-}" ]]; then wait "$DRC_PREV_PID" 2>/dev/null; fi
   now=$(date -u +%s)
   dur=$((now - DRC_STARTED_EPOCH))
   if [[ "$BACKUP_OK" == 1 ]]; then
@@ -436,11 +642,11 @@ backup_on_exit() {
   else
     # Undo what a restore could mistake for a complete backup (best effort: object lock may keep objects).
     for i in "${WRITTEN_MANIFESTS[@]}"; do
-      aws_in "${DRC_REGIONS[$i]}" s3api delete-object --bucket "${DRC_BUCKETS[$i]}" --key "$DRC_FOLDER$DRC_MANIFEST_NAME" >/dev/null 2>&1 \
+      s3_delete "$i" "$DRC_FOLDER$DRC_MANIFEST_NAME" 2>/dev/null \
         || log "could not delete s3://${DRC_BUCKETS[$i]}/$DRC_FOLDER$DRC_MANIFEST_NAME: delete it by hand"
     done
     for i in "${UPLOADED[@]}"; do
-      aws_in "${DRC_REGIONS[$i]}" s3api delete-object --bucket "${DRC_BUCKETS[$i]}" --key "$DRC_KEY" >/dev/null 2>&1 || true
+      s3_delete "$i" "$DRC_KEY" 2>/dev/null || true
     done
     write_metrics "$DRC_METRICS_BACKUP_FILE" \
       "drc_backup_last_success_timestamp_seconds|Time of the last successful backup.|KEEP" \
@@ -482,22 +688,62 @@ manifest_for() {
 put_manifest() {
   local i=$1
   manifest_for "$i" "$DRC_FINISHED_AT" >"$DRC_WORK/manifest-$i.json"
-  sse_api_args "$i"
-  retry aws_in "${DRC_REGIONS[$i]}" s3api put-object --bucket "${DRC_BUCKETS[$i]}" --key "$DRC_FOLDER$DRC_MANIFEST_NAME" \
-    --body "$DRC_WORK/manifest-$i.json" --content-type application/json --tagging "$DRC_RETENTION_TAG=$DRC_GFS" \
-    "${SSE_ARGS[@]}" >/dev/null || die "cannot write s3://${DRC_BUCKETS[$i]}/$DRC_FOLDER$DRC_MANIFEST_NAME"
+  retry s3_put_file "$i" "$DRC_FOLDER$DRC_MANIFEST_NAME" "$DRC_WORK/manifest-$i.json" application/json "$DRC_RETENTION_TAG" "$DRC_GFS" \
+    || die "cannot write s3://${DRC_BUCKETS[$i]}/$DRC_FOLDER$DRC_MANIFEST_NAME"
   WRITTEN_MANIFESTS+=("$i")
+}
+
+# The stamp of this backup (the name of its folder): later than every complete backup's. The newest complete
+# backup is listed in the background (DRC_PREV_PID) while the source is prepared. When curl can ask S3
+# directly, a HEAD that finds no manifest in the new folder is enough to start (~10 ms instead of waiting for
+# the listing), and settle_gfs checks the order against the listing after the upload; otherwise the run
+# waits for the listing here. Two runs in one second: the second waits a second.
+choose_stamp() {
+  local rc
+  DRC_STAMP=$(utc_stamp)
+  while true; do
+    rc=0
+    s3_curl_exists 0 "$DRC_PREFIX$DRC_STAMP/$DRC_MANIFEST_NAME" || rc=$?
+    case $rc in
+      0) sleep 1; DRC_STAMP=$(utc_stamp) ;;
+      1) return 0 ;;
+      *) break ;;
+    esac
+  done
+  settle_previous
+  while [[ -n "$DRC_PREV" && ! "$DRC_STAMP" > "$DRC_PREV" ]]; do sleep 1; DRC_STAMP=$(utc_stamp); done
+}
+
+# Waits for the listing of the newest complete backup: its stamp in DRC_PREV (empty when there is none).
+settle_previous() {
+  if [[ -n "$DRC_PREV_PID" ]]; then
+    if ! wait "$DRC_PREV_PID"; then
+      DRC_PREV_PID=""
+      die "cannot list s3://${DRC_BUCKETS[0]}/$DRC_PREFIX (${DRC_REGIONS[0]}): is the endpoint reachable and are the credentials valid?"
+    fi
+    DRC_PREV_PID=""
+    DRC_PREV=$(<"$DRC_WORK/previous")
+  fi
+}
+
+# Before anything is tagged: this backup is later than the newest complete one, whose stamp decides the
+# GFS tag (DRC_GFS).
+settle_gfs() {
+  [[ -z "$DRC_GFS" ]] || return 0
+  settle_previous
+  [[ -z "$DRC_PREV" || "$DRC_STAMP" > "$DRC_PREV" ]] \
+    || die "the newest complete backup, $DRC_PREV, is not older than this one, $DRC_STAMP: is this host's clock behind?"
+  DRC_GFS=$(gfs_tag "$DRC_STAMP" "$DRC_PREV")
+  log "$DRC_RETENTION_TAG=$DRC_GFS (the previous complete backup: ${DRC_PREV:-none})"
 }
 
 tag_object() {
   local i=$1 key=$2
-  retry aws_in "${DRC_REGIONS[$i]}" s3api put-object-tagging --bucket "${DRC_BUCKETS[$i]}" --key "$key" \
-    --tagging "TagSet=[{Key=$DRC_RETENTION_TAG,Value=$DRC_GFS}]" >/dev/null || die "cannot tag s3://${DRC_BUCKETS[$i]}/$key"
+  retry s3_put_tag "$i" "$key" "$DRC_RETENTION_TAG" "$DRC_GFS" || die "cannot tag s3://${DRC_BUCKETS[$i]}/$key"
 }
 
 object_size() {
-  local i=$1 key=$2
-  retry aws_in "${DRC_REGIONS[$i]}" s3api head-object --bucket "${DRC_BUCKETS[$i]}" --key "$key" --query ContentLength --output text
+  retry s3_object_size "$1" "$2"
 }
 
 # The stream: plaintext -> encryption -> tee (sha256sum, wc -c) -> aws s3 cp - (primary bucket). Nothing
@@ -505,8 +751,7 @@ object_size() {
 run_backup() {
   local i size sha
   need aws sha256sum flock
-  check_encrypt_ready
-  backup_prepare
+  backup_stream_setup
   mkfifo "$DRC_WORK/sha.fifo" "$DRC_WORK/size.fifo"
   sha256sum <"$DRC_WORK/sha.fifo" | awk '{print $1}' >"$DRC_WORK/sha256" &
   local sha_pid=$!
@@ -526,8 +771,9 @@ run_backup() {
   BACKUP_BYTES=$(cat "$DRC_WORK/bytes")
   [[ "$BACKUP_SHA256" =~ ^[0-9a-f]{64}$ && "$BACKUP_BYTES" =~ ^[0-9]+$ ]] || die "could not measure the payload"
   (( BACKUP_BYTES > 0 )) || die "the payload is empty"
-  # Tagging and the read-back are independent calls of ~0.4 s each (the aws CLI starts a Python process
-  # per call): run them side by side.
+  settle_gfs
+  # Tagging and the read-back are independent: side by side (curl requests of ~10 ms each, or aws CLI calls
+  # of ~0.4 s where curl cannot be used).
   tag_object 0 "$DRC_KEY" &
   local tag_pid=$!
   size=$(object_size 0 "$DRC_KEY") || die "cannot read back s3://${DRC_BUCKETS[0]}/$DRC_KEY"
@@ -559,7 +805,7 @@ run_backup() {
 }
 
 drc_backup_main() {
-  local i prev
+  local i
   BACKUP_OK=0
   BACKUP_BYTES=0
   BACKUP_SHA256=""
@@ -567,6 +813,9 @@ drc_backup_main() {
   DRC_KEY=""
   WRITTEN_MANIFESTS=()
   UPLOADED=()
+  DRC_PREV_PID=""
+  DRC_PREV=""
+  DRC_GFS=""
   case "${1:-}" in
     --print-config) print_config; exit 0 ;;
     -h|--help) backup_usage; exit 0 ;;
@@ -579,14 +828,19 @@ drc_backup_main() {
   trap backup_on_exit EXIT
   make_work
   DRC_STARTED_AT=$(utc_now)
-  prev=$(latest_complete 0) || die "cannot list s3://${DRC_BUCKETS[0]}/$DRC_PREFIX (${DRC_REGIONS[0]}): is the endpoint reachable and are the credentials valid?"
-  DRC_STAMP=$(utc_stamp)
-  while [[ -n "$prev" && ! "$DRC_STAMP" > "$prev" ]]; do sleep 1; DRC_STAMP=$(utc_stamp); done
-  DRC_GFS=$(gfs_tag "$DRC_STAMP" "$prev")
+  check_encrypt_ready
+  # The newest complete backup (the new stamp must be later; it decides the GFS tag) is listed by the aws
+  # CLI (~0.5 s) in the background, while the source is prepared (PostgreSQL's snapshot and row counts) and
+  # the stamp is chosen (choose_stamp).
+  latest_complete 0 >"$DRC_WORK/previous" &
+  DRC_PREV_PID=$!
+  backup_prepare
+  choose_stamp
   DRC_FOLDER="$DRC_PREFIX$DRC_STAMP/"
   DRC_KEY="$DRC_FOLDER$DRC_PAYLOAD"
-  log "backup $DRC_STAMP ($DRC_RETENTION_TAG=$DRC_GFS) to ${#DRC_BUCKETS[@]} bucket(s)"
+  log "backup $DRC_STAMP to ${#DRC_BUCKETS[@]} bucket(s)"
   run_backup
+  settle_gfs
   DRC_FINISHED_AT=$(utc_now)
   # Manifests last: replicas first, the primary's at the very end.
   for (( i = ${#DRC_BUCKETS[@]} - 1; i >= 0; i-- )); do put_manifest "$i"; done
@@ -705,9 +959,7 @@ put_record() {
     printf '  "drc_version": %s\n' "$(json_str "$DRC_VERSION")"
     printf '}\n'
   } >"$DRC_WORK/record.json"
-  sse_api_args 0
-  retry aws_in "${DRC_REGIONS[0]}" s3api put-object --bucket "${DRC_BUCKETS[0]}" --key "${DRC_PREFIX}restore-tests/$stamp.json" \
-    --body "$DRC_WORK/record.json" --content-type application/json "${SSE_ARGS[@]}" >/dev/null
+  retry s3_put_file 0 "${DRC_PREFIX}restore-tests/$stamp.json" "$DRC_WORK/record.json" application/json
 }
 
 restore_test_on_exit() {

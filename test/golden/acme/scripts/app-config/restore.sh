@@ -39,7 +39,7 @@ DRC_EXCLUDE=('*.tmp' )
 
 # ---- the shared library: ../_lib/<DRC_LIB> next to this script's real folder, checked by sha256 ------
 DRC_LIB=drc-files.sh
-DRC_LIB_SHA256='baacb78fd846c55352746bb18066e311cfc96775714b0e6a21998d6328fbce38'
+DRC_LIB_SHA256='ae658a16f6294949cc2159a28043254224aa214eaff96d5fb65576068b6aaab2'
 drc_lib_fail() { printf '%s %s[%s]: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DRC_SCRIPT" "$DRC_SERVICE" "$*" >&2; exit 1; }
 DRC_LIB_DIR=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../_lib" 2>/dev/null && pwd) || DRC_LIB_DIR=""
 [[ -n "$DRC_LIB_DIR" && -f "$DRC_LIB_DIR/$DRC_LIB" ]] \

@@ -46,16 +46,19 @@ const tool = Object.fromEntries(
 for (const t of ['moto_server', 'aws', 'age', 'age-keygen', 'bash']) tool[t] = findTool(t);
 const scriptPath = [...new Set([dirname(tool.aws), PG_BIN, dirname(tool.age)]), process.env.PATH].join(':');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/** A free loopback port in 20000–32000, below the ephemeral range, as the test harness picks them. */
+async function freePort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise((resolve) => {
+      const s = createServer();
+      s.unref();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error('no free port in 20000-32000');
 }
 
 function sh(cmd, args, opts = {}) {

@@ -46,6 +46,11 @@ export function parseDirectives(text: string): Directive[] {
   return directives;
 }
 
+/** Whether a directive suppresses this diagnostic: it names the diagnostic's rule, or `all`. */
+export function suppresses(directive: Directive, diagnostic: Pick<Diagnostic, 'line' | 'rule'>): boolean {
+  return directive.targetLine === diagnostic.line && (directive.rules.includes(diagnostic.rule) || directive.rules.includes('all'));
+}
+
 export function applySuppressions(
   text: string,
   diagnostics: Diagnostic[],
@@ -60,7 +65,7 @@ export function applySuppressions(
     byLine.set(d.targetLine, list);
   }
   for (const diagnostic of diagnostics) {
-    const directive = byLine.get(diagnostic.line)?.find((d) => d.rules.includes(diagnostic.rule) || d.rules.includes('all'));
+    const directive = byLine.get(diagnostic.line)?.find((d) => suppresses(d, diagnostic));
     if (!directive) continue;
     directive.used = true;
     diagnostic.suppressed = { reason: directive.reason };

@@ -8,9 +8,10 @@
  */
 import { resolve } from 'node:path';
 import { lintText } from '../checker/index.js';
-import { parseDirectives } from '../checker/suppressions.js';
+import { parseDirectives, suppresses } from '../checker/suppressions.js';
 import { summarize, type Diagnostic } from '../diagnostics.js';
 import { writesToS3 } from '../emitters/aws/names.js';
+import { orderKeys } from '../reporters/json.js';
 import { DRC_VERSION } from '../generated/version.js';
 import { suggest } from '../model/suggest.js';
 import { VERIFY_RULES } from '../verify/rules.js';
@@ -97,12 +98,7 @@ export async function runVerify(io: Io, file: string, opts: VerifyCliOptions): P
 
 /** `--format json`: the lint-shaped diagnostics and summary, plus what was measured per service. */
 export function verifyJson(diagnostics: Diagnostic[], result: Pick<VerifyResult, 'services' | 'buckets'>): string {
-  const ordered = diagnostics.map((d) => {
-    const keys = ['rule', 'severity', 'message', 'file', 'line', 'column', 'endLine', 'endColumn', 'path', 'hint', 'docs', 'suppressed'] as const;
-    const out: Record<string, unknown> = {};
-    for (const k of keys) if (d[k] !== undefined) out[k] = d[k];
-    return out;
-  });
+  const ordered = diagnostics.map(orderKeys);
   return JSON.stringify({ diagnostics: ordered, summary: summarize(diagnostics), services: result.services, buckets: result.buckets, drc_version: DRC_VERSION }, null, 2) + '\n';
 }
 
@@ -114,7 +110,7 @@ export function applyVerifySuppressions(text: string, diagnostics: Diagnostic[])
   const directives = parseDirectives(text).filter((d) => d.reason !== '');
   if (directives.length === 0) return diagnostics;
   return diagnostics.map((d) => {
-    const directive = directives.find((x) => x.targetLine === d.line && x.rules.includes(d.rule));
+    const directive = directives.find((x) => suppresses(x, d));
     return directive ? { ...d, suppressed: { reason: directive.reason } } : d;
   });
 }

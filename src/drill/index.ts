@@ -77,14 +77,6 @@ export interface DrillOptions {
 /** Thrown for conditions that are the caller's to fix before a drill can start (exit 2). */
 export class DrillUsageError extends Error {}
 
-/** The scripts of a service, or the reason it has none. */
-export function serviceScripts(service: Service, artifacts: readonly Artifact[]): Map<string, Artifact> {
-  const dir = dirname(scriptPath(service, 'backup.sh'));
-  const scripts = new Map<string, Artifact>();
-  for (const a of artifacts) if (dirname(a.path) === dir && a.path.endsWith('.sh')) scripts.set(a.path.slice(dir.length + 1), a);
-  return scripts;
-}
-
 /** Why a service cannot be drilled, or null when it can. */
 export function whyNoDrill(service: Service, artifacts: readonly Artifact[]): string | null {
   if (!['postgresql', 'files', 's3-bucket'].includes(service.kind)) {
@@ -92,8 +84,8 @@ export function whyNoDrill(service: Service, artifacts: readonly Artifact[]): st
     return `service "${service.name}" is of kind ${service.kind}: drc generates no backup/restore scripts for it (${runner} runs its backups and restores), so drc drill cannot drill it; follow docs/dr-drill-checklist.md from drc build instead`;
   }
   if (!service.storage) return `service "${service.name}" has no storage target: drc generates no scripts for it, so there is nothing to drill`;
-  const scripts = serviceScripts(service, artifacts);
-  for (const s of ['backup.sh', 'restore.sh', 'verify.sh']) if (!scripts.has(s)) return `the build produced no ${s} for service "${service.name}"`;
+  const scripts = new Set(scriptFilesFor(artifacts, service.name).map((a) => a.path));
+  for (const s of ['backup.sh', 'restore.sh', 'verify.sh'] as const) if (!scripts.has(scriptPath(service, s))) return `the build produced no ${s} for service "${service.name}"`;
   return null;
 }
 

@@ -3,7 +3,8 @@
  * (policy-language.md §11). Findings are Diagnostics on the policy file, at the storage target or
  * the service. S3 access comes in through `S3Access` (./s3.ts), so this module never loads the SDK.
  */
-import { docsLink, sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
+import { diagnosticFactory } from '../checker/index.js';
+import { sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
 import type { RuleMeta } from '../checker/rule.js';
 import {
   bucketEncryption,
@@ -133,27 +134,14 @@ export async function verifyPolicy(policy: Policy, access: S3Access, opts: Verif
   const seen = new Set<string>();
   let firstError: string | null = null;
 
+  const toDiagnostic = diagnosticFactory(policy.source, {});
   const report = (rule: RuleMeta, path: string, message: string, hint?: string, severity?: Severity) => {
     const key = `${rule.id}\u0000${path}\u0000${message}`;
     if (seen.has(key)) return;
     seen.add(key);
     // Storage targets and services point at their key (`backups:`), a field (…/rpo) at its value.
-    const container = /^\/(storage|services)\/[^/]+(\/replicas\/\d+)?$/.test(path);
-    const position = policy.source.locate(path, container);
-    const d: Diagnostic = {
-      rule: rule.id,
-      severity: severity ?? rule.severity,
-      message,
-      file: policy.file,
-      line: position.line,
-      column: position.column,
-      endLine: position.endLine,
-      endColumn: position.endColumn,
-      path,
-    };
-    if (hint) d.hint = hint;
-    d.docs = docsLink(rule.id);
-    diagnostics.push(d);
+    const atKey = /^\/(storage|services)\/[^/]+(\/replicas\/\d+)?$/.test(path);
+    diagnostics.push(toDiagnostic(rule, { path, message, hint, severity, atKey })!);
   };
   const readError = (path: string, error: unknown) => {
     const message = describeRead(error);

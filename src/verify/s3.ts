@@ -162,6 +162,15 @@ export async function createS3Access(opts: S3AccessOptions): Promise<S3Access> {
       });
     const send = <T>(what: string, make: () => Loose, allowNotFound: boolean): Promise<T | null> =>
       run(what, async () => (await client.send(make())) as T, allowNotFound);
+    /** Every page of a ListObjectsV2 under `prefix` (with `delimiter`: the "folders" view). */
+    async function* pages(prefix: string, delimiter?: string): AsyncGenerator<Loose> {
+      let token: string | undefined;
+      do {
+        const page = await send<Loose>(`listing of ${prefix}`, () => new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token, MaxKeys: 1000 }), false);
+        if (page) yield page;
+        token = page?.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
 
     return {
       bucket,
@@ -177,22 +186,12 @@ export async function createS3Access(opts: S3AccessOptions): Promise<S3Access> {
       },
       async listFolders(prefix) {
         const folders: string[] = [];
-        let token: string | undefined;
-        do {
-          const page = await send<Loose>(`listing of ${prefix}`, () => new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, MaxKeys: 1000 }), false);
-          for (const p of page?.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
-          token = page?.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
+        for await (const page of pages(prefix, '/')) for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
         return folders;
       },
       async listObjects(prefix) {
         const objects: ListedObject[] = [];
-        let token: string | undefined;
-        do {
-          const page = await send<Loose>(`listing of ${prefix}`, () => new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }), false);
-          for (const o of page?.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: Number(o.Size ?? 0) });
-          token = page?.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
+        for await (const page of pages(prefix)) for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, size: Number(o.Size ?? 0) });
         return objects;
       },
       async getText(key) {

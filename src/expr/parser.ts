@@ -1,5 +1,5 @@
 /**
- * Expression text → AST: the one lexer, one CstParser instance (created at module load and
+ * Expression text → AST: the one lexer, one CstParser instance (created on first use and
  * reused), and a CST visitor that builds the AST with source offsets on every node.
  *
  *   expression := orExpr
@@ -166,138 +166,154 @@ class ExprParser extends CstParser {
   });
 }
 
-/** The one parser instance, reused for every expression. */
-export const exprParser = new ExprParser();
+let parser: ExprParser | undefined;
+
+/** The one parser instance, created on first use (a lint without custom rules never builds it) and reused. */
+export function expressionParser(): ExprParser {
+  return (parser ??= new ExprParser());
+}
 
 // ---------------------------------------------------------------------------------------------
 // CST → AST
 
-const BaseVisitor = exprParser.getBaseCstVisitorConstructor<void, Expr>();
+interface AstBuilder {
+  errors: ExprError[];
+  visit(cst: CstNode): Expr;
+}
 
-class AstBuilder extends BaseVisitor {
-  errors: ExprError[] = [];
+let astBuilder: AstBuilder | undefined;
 
-  constructor() {
-    super();
-    this.validateVisitor();
-  }
+/** The CST visitor, defined on first use: its base class comes from the parser instance. */
+function createAstBuilder(): AstBuilder {
+  const BaseVisitor = expressionParser().getBaseCstVisitorConstructor<void, Expr>();
 
-  expression(ctx: ExpressionCstChildren): Expr {
-    return this.visit(ctx.orExpr[0]!);
-  }
+  class AstBuilder extends BaseVisitor {
+    errors: ExprError[] = [];
 
-  orExpr(ctx: OrExprCstChildren): Expr {
-    return this.chain(ctx.operands, 'or');
-  }
-
-  andExpr(ctx: AndExprCstChildren): Expr {
-    return this.chain(ctx.operands, 'and');
-  }
-
-  private chain(operands: CstNode[], op: 'and' | 'or'): Expr {
-    let left = this.visit(operands[0]!);
-    for (let i = 1; i < operands.length; i++) {
-      const right = this.visit(operands[i]!);
-      left = { kind: 'logical', op, left, right, start: left.start, end: right.end };
+    constructor() {
+      super();
+      this.validateVisitor();
     }
-    return left;
-  }
 
-  notExpr(ctx: NotExprCstChildren): Expr {
-    if (ctx.comparison) return this.visit(ctx.comparison[0]!);
-    const operand = this.visit(ctx.notExpr![0]!);
-    return { kind: 'not', operand, start: ctx.Not![0]!.startOffset, end: operand.end };
-  }
-
-  comparison(ctx: ComparisonCstChildren): Expr {
-    const left = this.visit(ctx.left[0]!);
-    if (!ctx.right) return left;
-    const right = this.visit(ctx.right[0]!);
-    const span = { start: left.start, end: right.end };
-    if (ctx.CompareOperator) {
-      const token = ctx.CompareOperator[0]!;
-      return { kind: 'compare', op: token.image as CompareOp, opStart: token.startOffset, opEnd: token.startOffset + token.image.length, left, right, ...span };
+    expression(ctx: ExpressionCstChildren): Expr {
+      return this.visit(ctx.orExpr[0]!);
     }
-    const inToken = ctx.In![ctx.In!.length - 1]!;
-    const first = ctx.Not ? ctx.Not[0]! : inToken;
-    return { kind: 'in', negated: Boolean(ctx.Not), opStart: first.startOffset, opEnd: inToken.startOffset + inToken.image.length, left, right, ...span };
-  }
 
-  operand(ctx: OperandCstChildren): Expr {
-    if (ctx.literal) return this.visit(ctx.literal[0]!);
-    if (ctx.list) return this.visit(ctx.list[0]!);
-    if (ctx.reference) return this.visit(ctx.reference[0]!);
-    const inner = this.visit(ctx.expression![0]!);
-    // Parentheses widen the node, so an error about a parenthesised operand covers them.
-    return { ...inner, start: ctx.LParen![0]!.startOffset, end: ctx.RParen![0]!.startOffset + 1 };
-  }
-
-  literal(ctx: LiteralCstChildren): Expr {
-    const token = (ctx.Quantity ?? ctx.NumberLiteral ?? ctx.StringLiteral ?? ctx.True ?? ctx.False ?? ctx.Null)![0]!;
-    const start = token.startOffset;
-    const end = start + token.image.length;
-    const base = { kind: 'literal' as const, start, end, text: token.image };
-    if (ctx.NumberLiteral) return { ...base, type: 'number', value: Number(token.image) };
-    if (ctx.StringLiteral) return { ...base, type: 'string', value: unquote(token.image) };
-    if (ctx.True) return { ...base, type: 'bool', value: true };
-    if (ctx.False) return { ...base, type: 'bool', value: false };
-    if (ctx.Null) return { ...base, type: 'null', value: null };
-    return this.quantity(token);
-  }
-
-  private quantity(token: IToken): LiteralNode {
-    const text = token.image;
-    const start = token.startOffset;
-    const base = { kind: 'literal' as const, start, end: start + text.length, text };
-    const unit = text.replace(/^[\d.]+/, '');
-    let result:
-      | { ok: true; type: 'duration' | 'size' | 'rate'; value: number }
-      | { ok: false; message: string; offset: number; length: number };
-    if (unit.includes('/')) {
-      const r = parseRate(text);
-      result = r.ok ? { ok: true, type: 'rate', value: r.value.bytesPerSecond } : r;
-    } else if (DURATION_UNITS.includes(unit)) {
-      const r = parseDuration(text);
-      result = r.ok ? { ok: true, type: 'duration', value: r.value.seconds } : r;
-    } else if (SIZE_UNITS.includes(unit)) {
-      const r = parseSize(text);
-      result = r.ok ? { ok: true, type: 'size', value: r.value.bytes } : r;
-    } else {
-      const offset = text.length - unit.length;
-      result = {
-        ok: false,
-        message: `unknown unit "${unit}" in ${text}: a duration takes ${DURATION_UNITS.join(', ')}; a size ${SIZE_UNITS.join(', ')}${didYouMean(unit, [...DURATION_UNITS, ...SIZE_UNITS])}`,
-        offset,
-        length: unit.length,
-      };
+    orExpr(ctx: OrExprCstChildren): Expr {
+      return this.chain(ctx.operands, 'or');
     }
-    if (result.ok) return { ...base, type: result.type, value: result.value };
-    this.errors.push({ message: result.message, offset: start + result.offset, length: Math.max(1, result.length) });
-    return { ...base, type: 'null', value: null };
+
+    andExpr(ctx: AndExprCstChildren): Expr {
+      return this.chain(ctx.operands, 'and');
+    }
+
+    private chain(operands: CstNode[], op: 'and' | 'or'): Expr {
+      let left = this.visit(operands[0]!);
+      for (let i = 1; i < operands.length; i++) {
+        const right = this.visit(operands[i]!);
+        left = { kind: 'logical', op, left, right, start: left.start, end: right.end };
+      }
+      return left;
+    }
+
+    notExpr(ctx: NotExprCstChildren): Expr {
+      if (ctx.comparison) return this.visit(ctx.comparison[0]!);
+      const operand = this.visit(ctx.notExpr![0]!);
+      return { kind: 'not', operand, start: ctx.Not![0]!.startOffset, end: operand.end };
+    }
+
+    comparison(ctx: ComparisonCstChildren): Expr {
+      const left = this.visit(ctx.left[0]!);
+      if (!ctx.right) return left;
+      const right = this.visit(ctx.right[0]!);
+      const span = { start: left.start, end: right.end };
+      if (ctx.CompareOperator) {
+        const token = ctx.CompareOperator[0]!;
+        return { kind: 'compare', op: token.image as CompareOp, opStart: token.startOffset, opEnd: token.startOffset + token.image.length, left, right, ...span };
+      }
+      const inToken = ctx.In![ctx.In!.length - 1]!;
+      const first = ctx.Not ? ctx.Not[0]! : inToken;
+      return { kind: 'in', negated: Boolean(ctx.Not), opStart: first.startOffset, opEnd: inToken.startOffset + inToken.image.length, left, right, ...span };
+    }
+
+    operand(ctx: OperandCstChildren): Expr {
+      if (ctx.literal) return this.visit(ctx.literal[0]!);
+      if (ctx.list) return this.visit(ctx.list[0]!);
+      if (ctx.reference) return this.visit(ctx.reference[0]!);
+      const inner = this.visit(ctx.expression![0]!);
+      // Parentheses widen the node, so an error about a parenthesised operand covers them.
+      return { ...inner, start: ctx.LParen![0]!.startOffset, end: ctx.RParen![0]!.startOffset + 1 };
+    }
+
+    literal(ctx: LiteralCstChildren): Expr {
+      const token = (ctx.Quantity ?? ctx.NumberLiteral ?? ctx.StringLiteral ?? ctx.True ?? ctx.False ?? ctx.Null)![0]!;
+      const start = token.startOffset;
+      const end = start + token.image.length;
+      const base = { kind: 'literal' as const, start, end, text: token.image };
+      if (ctx.NumberLiteral) return { ...base, type: 'number', value: Number(token.image) };
+      if (ctx.StringLiteral) return { ...base, type: 'string', value: unquote(token.image) };
+      if (ctx.True) return { ...base, type: 'bool', value: true };
+      if (ctx.False) return { ...base, type: 'bool', value: false };
+      if (ctx.Null) return { ...base, type: 'null', value: null };
+      return this.quantity(token);
+    }
+
+    private quantity(token: IToken): LiteralNode {
+      const text = token.image;
+      const start = token.startOffset;
+      const base = { kind: 'literal' as const, start, end: start + text.length, text };
+      const unit = text.replace(/^[\d.]+/, '');
+      let result:
+        | { ok: true; type: 'duration' | 'size' | 'rate'; value: number }
+        | { ok: false; message: string; offset: number; length: number };
+      if (unit.includes('/')) {
+        const r = parseRate(text);
+        result = r.ok ? { ok: true, type: 'rate', value: r.value.bytesPerSecond } : r;
+      } else if (DURATION_UNITS.includes(unit)) {
+        const r = parseDuration(text);
+        result = r.ok ? { ok: true, type: 'duration', value: r.value.seconds } : r;
+      } else if (SIZE_UNITS.includes(unit)) {
+        const r = parseSize(text);
+        result = r.ok ? { ok: true, type: 'size', value: r.value.bytes } : r;
+      } else {
+        const offset = text.length - unit.length;
+        result = {
+          ok: false,
+          message: `unknown unit "${unit}" in ${text}: a duration takes ${DURATION_UNITS.join(', ')}; a size ${SIZE_UNITS.join(', ')}${didYouMean(unit, [...DURATION_UNITS, ...SIZE_UNITS])}`,
+          offset,
+          length: unit.length,
+        };
+      }
+      if (result.ok) return { ...base, type: result.type, value: result.value };
+      this.errors.push({ message: result.message, offset: start + result.offset, length: Math.max(1, result.length) });
+      return { ...base, type: 'null', value: null };
+    }
+
+    list(ctx: ListCstChildren): Expr {
+      const items = (ctx.items ?? []).map((node) => this.visit(node));
+      return { kind: 'list', items, start: ctx.LBracket[0]!.startOffset, end: ctx.RBracket[0]!.startOffset + 1 };
+    }
+
+    reference(ctx: ReferenceCstChildren): Expr {
+      const head = ctx.head[0]!;
+      const start = head.startOffset;
+      if (ctx.LParen) {
+        const args = (ctx.args ?? []).map((node) => this.visit(node));
+        return { kind: 'call', name: head.image, nameEnd: start + head.image.length, args, start, end: ctx.RParen![0]!.startOffset + 1 };
+      }
+      const segments: PathSegment[] = [{ name: head.image, start, end: start + head.image.length }];
+      for (const token of ctx.segments ?? []) {
+        const name = token.tokenType === T.StringLiteral ? unquote(token.image) : token.image;
+        segments.push({ name, start: token.startOffset, end: token.startOffset + token.image.length });
+      }
+      // Segments come in order; a closing bracket extends the path past its string.
+      const lastBracket = ctx.RBracket ? ctx.RBracket[ctx.RBracket.length - 1]!.startOffset + 1 : 0;
+      const end = Math.max(segments[segments.length - 1]!.end, lastBracket);
+      return { kind: 'path', segments, start, end };
+    }
   }
 
-  list(ctx: ListCstChildren): Expr {
-    const items = (ctx.items ?? []).map((node) => this.visit(node));
-    return { kind: 'list', items, start: ctx.LBracket[0]!.startOffset, end: ctx.RBracket[0]!.startOffset + 1 };
-  }
-
-  reference(ctx: ReferenceCstChildren): Expr {
-    const head = ctx.head[0]!;
-    const start = head.startOffset;
-    if (ctx.LParen) {
-      const args = (ctx.args ?? []).map((node) => this.visit(node));
-      return { kind: 'call', name: head.image, nameEnd: start + head.image.length, args, start, end: ctx.RParen![0]!.startOffset + 1 };
-    }
-    const segments: PathSegment[] = [{ name: head.image, start, end: start + head.image.length }];
-    for (const token of ctx.segments ?? []) {
-      const name = token.tokenType === T.StringLiteral ? unquote(token.image) : token.image;
-      segments.push({ name, start: token.startOffset, end: token.startOffset + token.image.length });
-    }
-    // Segments come in order; a closing bracket extends the path past its string.
-    const lastBracket = ctx.RBracket ? ctx.RBracket[ctx.RBracket.length - 1]!.startOffset + 1 : 0;
-    const end = Math.max(segments[segments.length - 1]!.end, lastBracket);
-    return { kind: 'path', segments, start, end };
-  }
+  return new AstBuilder();
 }
 
 const DURATION_UNITS = ['s', 'm', 'h', 'd', 'w', 'y'];
@@ -310,23 +326,23 @@ export function unquote(image: string): string {
   return image.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => ESCAPES[ch] ?? ch);
 }
 
-const astBuilder = new AstBuilder();
-
 export type ParseResult = { ok: true; ast: Expr } | { ok: false; errors: ExprError[] };
 
 /** Lexes and parses one expression. Never throws. */
 export function parseExpression(text: string): ParseResult {
-  const lexed = T.exprLexer.tokenize(text);
+  const lexed = T.exprLexer().tokenize(text);
   if (lexed.errors.length > 0) return { ok: false, errors: [lexError(text, lexed.errors[0]!.offset)] };
   if (lexed.tokens.length === 0) {
     return { ok: false, errors: [{ message: 'the expression is empty', offset: 0, length: 0 }] };
   }
-  exprParser.input = lexed.tokens;
-  const cst = exprParser.expression();
-  if (exprParser.errors.length > 0) return { ok: false, errors: [syntaxError(exprParser.errors[0]!, text)] };
-  astBuilder.errors = [];
-  const ast = astBuilder.visit(cst);
-  if (astBuilder.errors.length > 0) return { ok: false, errors: astBuilder.errors };
+  const parser = expressionParser();
+  parser.input = lexed.tokens;
+  const cst = parser.expression();
+  if (parser.errors.length > 0) return { ok: false, errors: [syntaxError(parser.errors[0]!, text)] };
+  const builder = (astBuilder ??= createAstBuilder());
+  builder.errors = [];
+  const ast = builder.visit(cst);
+  if (builder.errors.length > 0) return { ok: false, errors: builder.errors };
   return { ok: true, ast };
 }
 

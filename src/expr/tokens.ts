@@ -71,5 +71,9 @@ export const ALL_TOKENS: TokenType[] = [
   Dot,
 ];
 
-/** Created once, reused for every expression. */
-export const exprLexer = new Lexer(ALL_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: false });
+let lexer: Lexer | undefined;
+
+/** Created on first use (a lint without custom rules never builds it), reused for every expression. */
+export function exprLexer(): Lexer {
+  return (lexer ??= new Lexer(ALL_TOKENS, { positionTracking: 'onlyOffset', ensureOptimizations: false }));
+}

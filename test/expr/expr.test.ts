@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { compileExpression, parseExpression } from '../../src/expr/index.js';
-import { exprParser } from '../../src/expr/parser.js';
+import { expressionParser } from '../../src/expr/parser.js';
 import type { Service } from '../../src/model/types.js';
 import { BASE_HEADER } from '../rules/rule-tester.js';
 
@@ -79,7 +79,7 @@ describe('parser', () => {
   });
 
   it('src/expr/cst.d.ts is what generateCstDts produces (UPDATE_CST=1 rewrites it)', () => {
-    const generated = generateCstDts(exprParser.getGAstProductions());
+    const generated = generateCstDts(expressionParser().getGAstProductions());
     if (process.env.UPDATE_CST === '1') writeFileSync('src/expr/cst.d.ts', CST_HEADER + generated);
     const committed = readFileSync('src/expr/cst.d.ts', 'utf8');
     expect(committed).toBe(CST_HEADER + generated);

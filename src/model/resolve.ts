@@ -105,7 +105,7 @@ class Resolver {
     const servicesByName = new Map<string, Service>();
     // Services without an encryption block of their own share one object: no per-service copies.
     const serviceEncryption = this.encryption(defaults.encryption, '/defaults/encryption', encryption);
-    const context: ServiceContext = { doc, defaults, defaultObjectives, tiers, storage, encryption: serviceEncryption };
+    const context: ServiceContext = { doc, defaults, defaultObjectives, defaultFields: new Map(), tiers, storage, encryption: serviceEncryption };
     if (isObject(doc.services)) {
       for (const name of Object.keys(doc.services)) {
         const service = this.service(name, doc.services[name], context);
@@ -296,9 +296,15 @@ class Resolver {
         return value === null ? null : { value, at: `${at}/${key}`, from: 'service' };
       }
       if (ctx.defaults[key] !== undefined) {
-        const value = parse(ctx.defaults[key], `/defaults/${key}`);
-        if (value === null) unknown.add(key);
-        return value === null ? null : { value, at: `/defaults/${key}`, from: 'defaults' };
+        // Parsed once for all the services that inherit it: an invalid default is one finding, not one per service.
+        let inherited = ctx.defaultFields.get(key);
+        if (inherited === undefined) {
+          const value = parse(ctx.defaults[key], `/defaults/${key}`);
+          inherited = value === null ? null : { value, at: `/defaults/${key}`, from: 'defaults' };
+          ctx.defaultFields.set(key, inherited);
+        }
+        if (inherited === null) unknown.add(key);
+        return inherited as Sourced<T> | null;
       }
       return null;
     };
@@ -425,6 +431,8 @@ interface ServiceContext {
   doc: Data;
   defaults: Data;
   defaultObjectives: Objectives;
+  /** `defaults:` fields already parsed (null: invalid), by key; each key always has the same parser. */
+  defaultFields: Map<string, Sourced<unknown> | null>;
   tiers: Map<string, Tier>;
   storage: Map<string, StorageTarget>;
   /** Policy-level encryption merged with `defaults.encryption`. */

@@ -90,5 +90,11 @@ testRule('invalid-value', {
         { line: 24, column: 25, path: '/defaults/restore_test', message: 'unknown unit "x"' },
       ],
     },
+    {
+      name: 'a bad default inherited by three services is reported once, at the default',
+      code: BASE_HEADER + 'defaults:\n  data_size: 200GiX\nservices:\n' +
+        ['a', 'b', 'c'].map((n) => `  ${n}:\n    kind: files\n    paths: [/srv/${n}]\n    tier: tier1\n`).join(''),
+      errors: [{ line: 23, column: 17, path: '/defaults/data_size', message: 'unknown unit "GiX"' }],
+    },
   ],
 });

@@ -1,4 +1,5 @@
 /** The artifact families (policy-language.md §10), each a folder with an `emit` function, loaded lazily. */
+import { byPath } from './layout.js';
 import type { Artifact, EmitContext, Emitter } from './types.js';
 
 const FAMILIES: Record<string, () => Promise<{ emit: Emitter }>> = {
@@ -44,6 +45,4 @@ export async function emitAll(context: EmitContext): Promise<Artifact[]> {
   return artifacts.sort(byPath);
 }
 
-export function byPath(a: { path: string }, b: { path: string }): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
+export { byPath };

@@ -3,6 +3,7 @@
  * metric names, environment variables. Scripts, alert rules, lifecycle rules, IAM policies and
  * `drc verify` all read them from here, so a backup script and the alert that watches it cannot disagree.
  */
+import { sha256Hex } from '../hash.js';
 import type { Policy, Service, StorageTarget } from '../model/types.js';
 
 export const SCRIPT_NAMES = ['backup.sh', 'restore.sh', 'restore-test.sh', 'verify.sh'] as const;
@@ -97,4 +98,20 @@ export function pgbackrestConfigPath(service: Pick<Service, 'name'>): string {
 
 export function tierName(service: Service): string {
   return service.tier?.name ?? service.tierName?.value ?? 'none';
+}
+
+/** Orders by `name` (services, tiers, storage targets, buckets by name). */
+export function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Orders artifacts by path. */
+export function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** `name` when it fits in `max` characters, else a prefix plus an 8-hex hash of the whole name (AWS and Kubernetes length limits). */
+export function fit(name: string, max: number): string {
+  if (name.length <= max) return name;
+  return `${name.slice(0, max - 9).replace(/[-_.]+$/, '')}-${sha256Hex(name).slice(0, 8)}`;
 }

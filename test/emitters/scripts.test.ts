@@ -345,6 +345,17 @@ for k in "$@"; do if s3_curl_url "\${k%%:*}" "\${k#*:}"; then echo "$S3_URL"; el
     expect(svc).toContain('ExecStart=/usr/local/lib/drc/scripts/production-db/backup.sh');
   });
 
+  it('CronJob and ConfigMap names over 52 characters keep a hash: two long services never share one', () => {
+    const long = 'payments-ledger-reconciliation-archive-eu-west';
+    const text = ACME.replace(/^  analytics-db:$/m, `  ${long}-one:`).replace(/^  app-config:$/m, `  ${long}-two:`);
+    const names = build(text)
+      .filter((a) => a.path.startsWith(`scripts/${long}-`) && a.path.endsWith('/cronjob.yaml'))
+      .map((a) => parse(a.content.split(/^---$/m)[1]!).metadata.name as string);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(52);
+  });
+
   it('a Kubernetes CronJob per cron-expressible schedule, built as objects, with the script and its library mounted', async () => {
     const cj = acme.find((a) => a.path === 'scripts/analytics-db/cronjob.yaml')!;
     const docs = cj.content.split(/^---$/m).map((d) => parse(d));

@@ -7,7 +7,8 @@
 import type { Encryption, Policy, Service, StorageClass, StorageTarget } from '../../model/types.js';
 import { RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
 import { gfsExpirationDays } from './gfs.js';
-import { byName, ceilDays, fit, s3BucketArn, writesToS3 } from './names.js';
+import { byName, fit } from '../layout.js';
+import { ceilDays, s3BucketArn, writesToS3 } from './names.js';
 
 // ------------------------------------------------------------------------------------------
 // Lifecycle

@@ -24,7 +24,8 @@ import {
 import { backupScheduleExpressions } from './cron.js';
 import { allBuckets, backupWriterPolicy, replicationRolePolicy, restoreReaderPolicy, verifyReaderPolicy, type PolicyDocument } from './iam.js';
 import { logicalIdFor } from './ids.js';
-import { byName, fit, sortedServices } from './names.js';
+import { byName, fit } from '../layout.js';
+import { sortedServices } from './names.js';
 
 type Json = unknown;
 type Resources = Record<string, Json>;

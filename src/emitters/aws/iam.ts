@@ -7,7 +7,8 @@ import type { Policy, Service } from '../../model/types.js';
 import { servicePrefix, storageBuckets } from '../layout.js';
 import { kmsKeyForRegion, primaryRegion, servicesInBucket } from './bucket-config.js';
 import { logicalIdFor } from './ids.js';
-import { byName, s3BucketArn } from './names.js';
+import { byName } from '../layout.js';
+import { s3BucketArn } from './names.js';
 
 export interface Statement {
   Sid: string;

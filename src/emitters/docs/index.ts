@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import type { Policy, Service, Tier } from '../../model/types.js';
 import { durationWords, formatDuration } from '../../parser/values.js';
 import { FRAMEWORKS, frameworkOf, isTrueLabel, type FrameworkId } from '../../checker/rules/storage-facts.js';
-import { ENV, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
+import { byPath, ENV, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
 import { compileTemplate, registerHelper } from '../templates.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';
 import {
@@ -572,7 +572,7 @@ export const emitDocuments: Emitter = function* (context: EmitContext): Iterable
 export const emitRunbooks: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const { policy } = context;
   const runbooks = allFacts(policy).map((f) => ({ path: runbookPath(f.service), facts: f }));
-  runbooks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  runbooks.sort(byPath);
   for (const r of runbooks) yield { path: r.path, content: tidy(runbook(policy, r.facts)) };
 };
 

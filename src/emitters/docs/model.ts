@@ -7,6 +7,7 @@ import { GFS_PERIODS, type Frequency, type Policy, type Retention, type Schedule
 import { durationWords, formatBytes, formatDuration } from '../../parser/values.js';
 import { RESTORE_OVERHEAD } from '../../checker/rules/rto-feasible.js';
 import { storageBuckets, servicePrefix, scriptPath, tierName } from '../layout.js';
+import { byName } from '../layout.js';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -16,9 +17,7 @@ export const MONTHLY_SECONDS = 31 * DAY;
 /** cross-region: production services need at least this many regions. */
 export const PRODUCTION_MIN_REGIONS = 2;
 
-export function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
+export { byName };
 
 /** "1 hour", "15 minutes"; "none" when absent. */
 export function words(seconds: number | null | undefined): string {

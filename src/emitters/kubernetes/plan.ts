@@ -3,10 +3,10 @@
  * Schedule per grandfather-father-son period. Computed once here so the Velero manifests and the alert
  * rules that watch `velero_backup_last_successful_timestamp{schedule=…}` agree on names and gaps.
  */
-import { createHash } from 'node:crypto';
 import type { GfsPeriod, Policy, Service, StorageTarget } from '../../model/types.js';
-import { storageBuckets } from '../layout.js';
+import { byName, storageBuckets } from '../layout.js';
 import { anchorTime, checkedTimezone, effectiveCron, gfsSchedules } from './cron.js';
+import { sha256Hex } from '../../hash.js';
 
 export const VELERO_NAMESPACE = 'velero';
 /** Velero's own default TTL (server flag --default-backup-ttl), used when a service has no retention. */
@@ -61,7 +61,7 @@ const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function kubernetesServices(policy: Policy): Service[] {
-  return policy.services.filter((s) => s.kind === 'kubernetes' && s.storage !== null).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return policy.services.filter((s) => s.kind === 'kubernetes' && s.storage !== null).sort(byName);
 }
 
 function checkNamespace(service: Service, ns: string): void {
@@ -85,7 +85,7 @@ export function restoreNamespace(ns: string): string {
   const suffix = '-restore-test';
   const name = `${ns}${suffix}`;
   if (name.length <= 63) return name;
-  const hash = createHash('sha256').update(ns).digest('hex').slice(0, 8);
+  const hash = sha256Hex(ns).slice(0, 8);
   const head = ns.slice(0, 63 - suffix.length - hash.length - 1).replace(/-+$/, '');
   return `${head}-${hash}${suffix}`;
 }
@@ -96,7 +96,7 @@ function locationName(storage: StorageTarget, region: string): string {
 
 export function planVelero(policy: Policy): VeleroPlan {
   const services = kubernetesServices(policy);
-  const storages = [...new Map(services.map((s) => [s.storage!.name, s.storage!])).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const storages = [...new Map(services.map((s) => [s.storage!.name, s.storage!])).values()].sort(byName);
   const locations: StorageLocationPlan[] = [];
   for (const storage of storages) {
     for (const b of storageBuckets(storage)) {

@@ -5,7 +5,7 @@
  */
 import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
-import { METRICS, tierName } from '../layout.js';
+import { byName, METRICS, tierName } from '../layout.js';
 import { planVelero, type VeleroPlan } from '../kubernetes/plan.js';
 
 /** Metrics from other exporters that the rules use (docs/artifacts/monitoring.md). */
@@ -315,5 +315,5 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
 
 export function policyAlerts(policy: Policy): ServiceAlerts[] {
   const velero = planVelero(policy);
-  return [...policy.services].sort((a, b) => (a.name < b.name ? -1 : 1)).map((s) => serviceAlerts(policy, s, velero));
+  return [...policy.services].sort(byName).map((s) => serviceAlerts(policy, s, velero));
 }

@@ -3,10 +3,10 @@
  * backup duration vs RTO, backup size, restore-test age, last status. Deterministic: fixed panel ids,
  * a uid derived from the policy name, no timestamps.
  */
-import { createHash } from 'node:crypto';
 import type { Policy, Service } from '../../model/types.js';
-import { METRICS } from '../layout.js';
+import { byName, METRICS } from '../layout.js';
 import { thresholds } from './alerts.js';
+import { sha256Hex } from '../../hash.js';
 
 export const SCHEMA_VERSION = 39;
 const DS = { type: 'prometheus', uid: '${DS_PROMETHEUS}' };
@@ -15,7 +15,7 @@ const FILTER = 'tier=~"$tier"';
 export function dashboardUid(policyName: string): string {
   const uid = `drc-${policyName}`;
   if (uid.length <= 40) return uid;
-  return `${uid.slice(0, 31)}-${createHash('sha256').update(policyName).digest('hex').slice(0, 8)}`;
+  return `${uid.slice(0, 31)}-${sha256Hex(policyName).slice(0, 8)}`;
 }
 
 /** refId A..Z, then AA, AB… */
@@ -108,7 +108,7 @@ function serviceFilter(names: string[]): string {
 }
 
 export function dashboard(policy: Policy): unknown {
-  const services = [...policy.services].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const services = [...policy.services].sort(byName);
   const all = `{service=~"$service",${FILTER}}`;
   const panels = [
     perThresholdPanel(1, 'Backup age vs RPO', 'Seconds since the newest successful backup; the red line is the alert threshold (RPO, or schedule gap + slack for continuous services).',

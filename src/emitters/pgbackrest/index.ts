@@ -6,7 +6,7 @@
  */
 import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
-import { pgbackrestConfigPath, storageBuckets } from '../layout.js';
+import { byName, pgbackrestConfigPath, storageBuckets } from '../layout.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';
 import { anchorTime, checkedTimezone, effectiveCron } from '../kubernetes/cron.js';
 import { toIni, type IniSection } from './ini.js';
@@ -28,7 +28,7 @@ const DEFAULT_RETENTION_DAYS = 30;
 export function pitrServices(policy: Policy): Service[] {
   return policy.services
     .filter((s) => s.kind === 'postgresql' && s.postgresql?.pitr === true && s.storage !== null)
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+    .sort(byName);
 }
 
 /**

@@ -16,6 +16,8 @@ import type { CronField } from '../../parser/value-types.js';
 import {
   MANIFEST_NAME,
   RETENTION_TAG,
+  byName,
+  fit,
   SCRIPT_NAMES,
   type ScriptName,
   metricsFileName,
@@ -27,7 +29,6 @@ import {
   tierName,
 } from '../layout.js';
 import { toYaml, toYamlDocuments } from '../serialize.js';
-import { createHash } from 'node:crypto';
 import { compileTemplate } from '../templates.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';
 import type { Policy, Service } from '../../model/types.js';
@@ -38,6 +39,7 @@ import backupSource from './templates/backup.hbs?raw';
 import restoreSource from './templates/restore.hbs?raw';
 import restoreTestSource from './templates/restore-test.hbs?raw';
 import verifySource from './templates/verify.hbs?raw';
+import { sha256Hex } from '../../hash.js';
 
 /** Service kinds that get scripts. */
 export const SCRIPT_KINDS = ['postgresql', 'files', 's3-bucket'] as const;
@@ -139,7 +141,7 @@ export function renderLibrary(kind: ScriptKind, drcVersion: string): Library {
   if (!lib) {
     const data: LibraryData = { drcVersion, postgresql: kind === 'postgresql', files: kind === 'files', s3bucket: kind === 's3-bucket' };
     const content = LIBRARY_PARTS.map((part) => part(data)).join('');
-    lib = { kind, path: libraryPath(kind), content, sha256: createHash('sha256').update(content).digest('hex') };
+    lib = { kind, path: libraryPath(kind), content, sha256: sha256Hex(content) };
     if (libraries.size > 64) libraries.clear();
     libraries.set(id, lib);
   }
@@ -376,7 +378,9 @@ function cronJob(policy: Policy, service: Service, backupScript: string, lib: Li
   if (!cron || !/^[0-9*,/\-A-Za-z? ]+$/.test(cron)) return null;
   const timeZone = service.timezone ?? policy.timezone ?? 'Etc/UTC';
   if (!SAFE_TIMEZONE.test(timeZone)) return null;
-  const name = `drc-backup-${service.name}`.slice(0, 52).replace(/-+$/, '');
+  // Kubernetes names: 52 characters leave room for the suffixes below; longer names keep a hash, so two
+  // long service names with the same start never share a CronJob.
+  const name = fit(`drc-backup-${service.name}`, 52);
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -440,7 +444,7 @@ export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact
   const { policy, drcVersion } = context;
   const used = new Set<ScriptKind>();
   const usedByCronJobs = new Set<ScriptKind>();
-  for (const service of [...policy.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const service of [...policy.services].sort(byName)) {
     const base = scriptData(policy, service, 'backup.sh', drcVersion);
     if (!base || !isScriptKind(service.kind)) continue;
     const kindWords = KIND_WORDS[service.kind]!;

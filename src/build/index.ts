@@ -31,11 +31,7 @@ export async function buildPolicy(text: string, file: string): Promise<BuildResu
   const context = emitContext(lint);
   if (!context) return { lint, artifacts: [] };
   const artifacts = await emitAll(context);
-  return { lint, artifacts: [...artifacts, manifest(artifacts.map(manifestEntry), context.policy.sha256)].sort(byPath) };
-}
-
-export function sha256(text: string): string {
-  return sha256Hex(text);
+  return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a)), context.policy.sha256)].sort(byPath) };
 }
 
 export interface ManifestEntry {
@@ -44,15 +40,15 @@ export interface ManifestEntry {
   executable: boolean;
 }
 
-function manifestEntry(artifact: Artifact): ManifestEntry {
-  return { path: artifact.path, sha256: sha256(artifact.content), executable: Boolean(artifact.executable) };
+function manifestEntry(artifact: Artifact, bytes: string | Buffer = artifact.content): ManifestEntry {
+  return { path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) };
 }
 
+/** manifest.json for these entries; two entries with one path are an emitter bug and throw. */
 function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
-  return {
-    path: 'manifest.json',
-    content: toJson({ drc_version: DRC_VERSION, policy_sha256: policySha256, files: [...entries].sort(byPath) }, { sort: false }),
-  };
+  const files = [...entries].sort(byPath);
+  for (let i = 1; i < files.length; i++) if (files[i]!.path === files[i - 1]!.path) throw new Error(`two emitters wrote ${files[i]!.path}`);
+  return { path: 'manifest.json', content: toJson({ drc_version: DRC_VERSION, policy_sha256: policySha256, files }, { sort: false }) };
 }
 
 /** Where emitted files go: a folder being written, or a comparison with an existing folder. */
@@ -66,7 +62,7 @@ export async function emitFamiliesInto(context: EmitContext, names: readonly str
   const entries: ManifestEntry[] = [];
   for await (const artifact of emitFamilies(context, names)) {
     const bytes = Buffer.from(artifact.content, 'utf8');
-    entries.push({ path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) });
+    entries.push(manifestEntry(artifact, bytes));
     sink.add(artifact, bytes);
   }
   return entries;
@@ -74,11 +70,6 @@ export async function emitFamiliesInto(context: EmitContext, names: readonly str
 
 /** Adds manifest.json for the entries; returns the number of files written or compared. */
 export function addManifest(context: EmitContext, entries: ManifestEntry[], sink: ArtifactSink): number {
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    if (seen.has(entry.path)) throw new Error(`two emitters wrote ${entry.path}`);
-    seen.add(entry.path);
-  }
   const file = manifest(entries, context.policy.sha256);
   sink.add(file, Buffer.from(file.content, 'utf8'));
   return entries.length + 1;

@@ -23,19 +23,11 @@ export function loadFamily(name: string): Promise<{ emit: Emitter }> {
 
 /**
  * The families' artifacts, one at a time as each family yields them, so a large build holds one file in
- * memory, not a family. Duplicate paths across families are a bug and throw. `names` picks some of the
- * families (a build thread emits its share).
+ * memory, not a family. `names` picks some of the families (a build thread emits its share); duplicate
+ * paths are caught where the manifest is written, which sees every thread's files.
  */
 export async function* emitFamilies(context: EmitContext, names: readonly string[] = FAMILY_NAMES): AsyncGenerator<Artifact> {
-  const seen = new Set<string>();
-  for (const name of names) {
-    const family = await loadFamily(name);
-    for (const artifact of family.emit(context)) {
-      if (seen.has(artifact.path)) throw new Error(`two emitters wrote ${artifact.path}`);
-      seen.add(artifact.path);
-      yield artifact;
-    }
-  }
+  for (const name of names) yield* (await loadFamily(name)).emit(context);
 }
 
 /** Every artifact of every family, sorted by path. */

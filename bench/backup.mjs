@@ -10,163 +10,79 @@
 // of the pipeline's pieces (row counts, encryption, sha256, upload, download…) and a profile of the S3 calls (aws
 // CLI processes and curl requests, with their start times) say where the time goes.
 //
-// Environment: BENCH_SCALE (pgbench scale, default 70 ≈ 1 GB), BENCH_KEEP=1 keeps the work directory.
+// Environment: BENCH_SCALE (pgbench scale, default 70 ≈ 1 GB), BENCH_RUNS (default 3), BENCH_KEEP=1 keeps the
+// work directory and the cluster's. PostgreSQL and moto are the test harness's (test/harness, via bench/lib.mjs).
 // Needs PostgreSQL 15 (initdb, pg_ctl, pgbench in /usr/lib/postgresql/15/bin or DRC_PG_BIN), moto_server and
 // aws (PATH or ~/.pyenv/shims), age, age-keygen; when run as root the server runs as the `postgres` user.
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadHarness, median, root, timeChild } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const harness = await loadHarness();
 const drc = join(root, 'bin', 'drc.js');
-const PG_BIN = process.env.DRC_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const PG_BIN = harness.PG_BIN_DIR;
 const scale = Number(process.env.BENCH_SCALE ?? 70);
-const isRoot = process.getuid?.() === 0;
+const runs = Number(process.env.BENCH_RUNS ?? 3);
 
-function findTool(name, extra = []) {
-  for (const d of [...extra, ...(process.env.PATH ?? '').split(':'), join(homedir(), '.pyenv', 'shims'), '/root/.pyenv/shims']) {
-    if (!d) continue;
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
-  }
-  throw new Error(`bench: ${name} not found (PostgreSQL 15 tools in ${PG_BIN}; moto_server and aws in PATH or ~/.pyenv/shims)`);
-}
-
+// The harness's tool lookup (PATH, ~/.pyenv/shims, the PostgreSQL 15 bin dir), which names the package
+// to install when one is missing; pgbench from PostgreSQL 15 first, like the server.
 const tool = Object.fromEntries(
-  ['initdb', 'pg_ctl', 'pgbench', 'psql', 'pg_dump', 'pg_restore', 'createdb'].map((t) => [t, findTool(t, [PG_BIN])]),
+  ['psql', 'pg_dump', 'pg_restore', 'createdb', 'moto_server', 'aws', 'age', 'age-keygen', 'bash', 'curl'].map((t) => [t, harness.requireTool(t)]),
 );
-for (const t of ['moto_server', 'aws', 'age', 'age-keygen', 'bash']) tool[t] = findTool(t);
+tool.pgbench = harness.findTool(join(PG_BIN, 'pgbench')) ?? harness.requireTool('pgbench');
 const scriptPath = [...new Set([dirname(tool.aws), PG_BIN, dirname(tool.age)]), process.env.PATH].join(':');
 
-/** A free loopback port in 20000–32000, below the ephemeral range, as the test harness picks them. */
-async function freePort() {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const free = await new Promise((resolve) => {
-      const s = createServer();
-      s.unref();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port in 20000-32000');
+function check(r, cmd, args) {
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}${(r.stdout ?? '').slice(-1000)}`);
+  return r;
 }
 
 function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}${(r.stdout ?? '').slice(-1000)}`);
-  return r.stdout;
-}
-
-function asPostgres(cmd, args) {
-  return isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+  return check(spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts }), cmd, args).stdout;
 }
 
 /** Wall time of a command (seconds); bash -c for pipelines. */
-function timed(label, cmd, args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  sh(cmd, args, opts);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+async function timed(label, cmd, args, opts = {}) {
+  const s = check(await timeChild(cmd, args, opts), cmd, args).ms / 1000;
   console.error(`  ${label}: ${s.toFixed(2)} s`);
   return s;
 }
 
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-
 /** Median wall time of `runs` runs of the command make(i) returns; after(i) runs untimed after each. */
-function median(label, make, after = () => {}) {
+async function medianRuns(label, make, after = () => {}) {
   const times = [];
   for (let i = 0; i < runs; i++) {
     const [cmd, args, opts] = make(i);
-    const t0 = process.hrtime.bigint();
-    sh(cmd, args, opts);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    times.push(check(await timeChild(cmd, args, opts), cmd, args).ms / 1000);
     after(i);
   }
-  times.sort((a, b) => a - b);
-  const m = times[Math.floor(times.length / 2)];
-  console.error(`  ${label}: median ${m.toFixed(2)} s of ${times.map((t) => t.toFixed(2)).join(', ')}`);
+  const m = median(times);
+  console.error(`  ${label}: median ${m.toFixed(2)} s of ${[...times].sort((a, b) => a - b).map((t) => t.toFixed(2)).join(', ')}`);
   return m;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'drc-bench-backup-'));
 chmodSync(work, 0o755);
-let pgData = null;
+// BENCH_KEEP also keeps the cluster's directory (a harness temp dir).
+if (process.env.BENCH_KEEP) process.env.DRC_KEEP_TMP = '1';
+let pg = null;
 let moto = null;
-let cleaned = false;
 
-function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (pgData) {
-    const [c, a] = asPostgres(tool.pg_ctl, ['-D', pgData, '-w', '-m', 'immediate', 'stop']);
-    spawnSync(c, a, { stdio: 'ignore' });
-  }
-  if (moto?.pid) {
-    try {
-      process.kill(-moto.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+/** Stops PostgreSQL and moto (the harness's stop()), removes the work directory. */
+async function cleanup() {
+  await Promise.all([pg?.stop(), moto?.stop()]);
   if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
-  else console.error(`bench: kept ${work}`);
+  else console.error(`bench: kept ${work}${pg ? ` and ${pg.baseDir}` : ''}`);
 }
-process.on('exit', cleanup);
+// On a signal or an error: the postmaster stops here, before the harness's exit hooks remove its
+// directory (its own hook needs postmaster.pid); they kill moto.
+process.on('exit', () => {
+  if (pg && existsSync(join(pg.dataDir, 'postmaster.pid'))) spawnSync(...harness.asPostgres(harness.requireTool('pg_ctl'), ['-D', pg.dataDir, '-w', '-m', 'immediate', 'stop']), { stdio: 'ignore' });
+  if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
-
-async function startPostgres() {
-  const data = join(work, 'pgdata');
-  const sock = join(work, 'sock');
-  for (const d of [data, sock]) {
-    mkdirSync(d, { mode: 0o700 });
-    if (isRoot) chownSync(d, ...postgresIds());
-  }
-  const [c, a] = asPostgres(tool.initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);
-  sh(c, a);
-  const port = await freePort();
-  const log = join(work, 'pg.log');
-  writeFileSync(log, '');
-  if (isRoot) chownSync(log, ...postgresIds());
-  // Ordinary durability settings except fsync (a throwaway cluster); the same server serves every measurement.
-  const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${sock} -c fsync=off -c synchronous_commit=off -c shared_buffers=512MB -c max_wal_size=4GB -c maintenance_work_mem=256MB`;
-  const [c2, a2] = asPostgres(tool.pg_ctl, ['-D', data, '-l', log, '-w', '-t', '120', '-o', opts, 'start']);
-  sh(c2, a2);
-  pgData = data;
-  return port;
-}
-
-let pgIds;
-function postgresIds() {
-  pgIds ??= [Number(sh('id', ['-u', 'postgres']).trim()), Number(sh('id', ['-g', 'postgres']).trim())];
-  return pgIds;
-}
-
-async function startMoto() {
-  const port = await freePort();
-  moto = spawn(tool.moto_server, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', detached: true });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(`${endpoint}/moto-api/`);
-      await r.arrayBuffer();
-      if (r.ok) return endpoint;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('moto_server did not start');
-}
 
 function policy(name, recipient, port, twoRegions) {
   return `version: 1
@@ -201,13 +117,19 @@ monitoring:
 
 async function main() {
   console.error(`bench: work directory ${work}`);
-  const [port, endpoint] = await Promise.all([startPostgres(), startMoto()]);
-  const pgEnv = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' };
+  // Ordinary durability settings except fsync and synchronous_commit (the harness's throwaway cluster);
+  // the same server serves every measurement.
+  const settings = { shared_buffers: '512MB', max_wal_size: '4GB', maintenance_work_mem: '256MB' };
+  await Promise.all([
+    harness.startPostgres({ name: 'bench-backup-pg', settings }).then((c) => (pg = c)),
+    harness.startMoto().then((m) => (moto = m)),
+  ]);
+  const { port } = pg;
+  const { endpoint } = moto;
+  const pgEnv = { ...process.env, ...pg.env };
+  // Synchronous, like the after-callbacks of medianRuns that use it (pg.psql is asynchronous).
   const psql = (sql, db = 'postgres') => sh(tool.psql, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { env: pgEnv }).trim();
-  const awsEnv = {
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '',
-  };
+  const awsEnv = harness.awsEnv();
   for (const [bucket, region] of [['bench-use1', 'us-east-1'], ['bench-usw2', 'us-west-2']]) {
     sh(tool.aws, ['--endpoint-url', endpoint, '--region', region, 's3api', 'create-bucket', '--bucket', bucket,
       ...(region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${region}`])], { env: { ...process.env, ...awsEnv } });
@@ -215,7 +137,7 @@ async function main() {
 
   console.error(`bench: creating the database (pgbench -i -s ${scale}) …`);
   psql('CREATE DATABASE bench');
-  timed('pgbench -i', tool.pgbench, ['-i', '-q', '-s', String(scale), 'bench'], { env: pgEnv });
+  await timed('pgbench -i', tool.pgbench, ['-i', '-q', '-s', String(scale), 'bench'], { env: pgEnv });
   psql('VACUUM ANALYZE', 'bench');
   const dbBytes = Number(psql("SELECT pg_database_size('bench')"));
   console.error(`bench: database size ${(dbBytes / 1e9).toFixed(2)} GB (${psql("SELECT pg_size_pretty(pg_database_size('bench'))")})`);
@@ -243,31 +165,31 @@ async function main() {
   sh(...bash(`${tool.pg_dump} -Fc bench > /dev/null`));
 
   console.error('bench: backup');
-  const pgDump = median('pg_dump -Fc > /dev/null (baseline)', () => bash(`${tool.pg_dump} -Fc bench > /dev/null`));
-  const backupOne = median('backup.sh, one region', () => [tool.bash, [join(scripts.one, 'backup.sh')], { env: scriptEnv }]);
-  const backupTwo = median('backup.sh, two regions', () => [tool.bash, [join(scripts.two, 'backup.sh')], { env: scriptEnv }]);
+  const pgDump = await medianRuns('pg_dump -Fc > /dev/null (baseline)', () => bash(`${tool.pg_dump} -Fc bench > /dev/null`));
+  const backupOne = await medianRuns('backup.sh, one region', () => [tool.bash, [join(scripts.one, 'backup.sh')], { env: scriptEnv }]);
+  const backupTwo = await medianRuns('backup.sh, two regions', () => [tool.bash, [join(scripts.two, 'backup.sh')], { env: scriptEnv }]);
   const payloadBytes = Number(sh(tool.aws, ['--endpoint-url', endpoint, 's3api', 'list-objects-v2', '--bucket', 'bench-use1', '--prefix', 'bench-one/', '--query', 'Contents[?ends_with(Key, `.age`)].Size | [0]', '--output', 'text'], { env: { ...process.env, ...awsEnv } }).trim());
 
   console.error('bench: restore');
   const dumpFile = join(work, 'local.dump');
   sh(...bash(`${tool.pg_dump} -Fc -f ${dumpFile} bench`));
   const dropAfter = (db) => psql(`DROP DATABASE IF EXISTS ${db}`);
-  const pgRestore = median('createdb + pg_restore from a local file (baseline)', (i) => bash(`${tool.createdb} r_baseline_${i} && ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_baseline_${i} ${dumpFile}`), (i) => dropAfter(`r_baseline_${i}`));
-  const restoreOne = median('restore.sh --latest, one region', (i) => [tool.bash, [join(scripts.one, 'restore.sh'), '--latest', '--target-db', `r_script_${i}`, '--yes'], { env: scriptEnv }], (i) => dropAfter(`r_script_${i}`));
+  const pgRestore = await medianRuns('createdb + pg_restore from a local file (baseline)', (i) => bash(`${tool.createdb} r_baseline_${i} && ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_baseline_${i} ${dumpFile}`), (i) => dropAfter(`r_baseline_${i}`));
+  const restoreOne = await medianRuns('restore.sh --latest, one region', (i) => [tool.bash, [join(scripts.one, 'restore.sh'), '--latest', '--target-db', `r_script_${i}`, '--yes'], { env: scriptEnv }], (i) => dropAfter(`r_script_${i}`));
   console.error('bench: breakdown of the pipeline');
   const enc = join(work, 'payload.age');
   const tables = psql("SELECT string_agg(format('SELECT count(*) FROM %I.%I', schemaname, relname), ' UNION ALL ') FROM pg_stat_user_tables", 'bench');
   const parts = {
-    'row counts (one scan per table)': timed('row counts', ...bash(`${tool.psql} -X -q -A -t -d bench -c "${tables}" > /dev/null`)),
-    'pg_dump | age > /dev/null': timed('pg_dump | age', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} > /dev/null`)),
-    'pg_dump | age | tee >(sha256sum) >(wc -c) > file': timed('pg_dump | age | sha256 + size', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} | tee >(sha256sum > /dev/null) >(wc -c > /dev/null) > ${enc}`)),
-    'aws s3 cp - (upload of the payload)': timed('upload', ...bash(`${tool.aws} s3 cp --only-show-errors - s3://bench-use1/probe/payload.age < ${enc}`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
-    'aws s3 cp (download of the payload)': timed('download', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age ${enc}.down`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
-    'sha256sum of the payload': timed('sha256sum', ...bash(`sha256sum ${enc} > /dev/null`)),
-    'age -d | pg_restore --list (whole payload decrypted)': timed('decrypt + list', ...bash(`${tool.age} -d -i ${key} ${enc} | { ${tool.pg_restore} --list > /dev/null && cat > /dev/null; }`)),
-    'age -d | pg_restore (into a new database)': timed('decrypt + pg_restore', ...bash(`${tool.createdb} r_pipe && ${tool.age} -d -i ${key} ${enc} | ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_pipe`)),
-    'replica copy (aws s3 cp s3:// - | aws s3 cp - s3://)': timed('replica copy', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age - | ${tool.aws} s3 cp --only-show-errors - s3://bench-usw2/probe/payload.age`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
-    'one aws CLI call (s3api head-object)': timed('one aws call', ...bash(`${tool.aws} s3api head-object --bucket bench-use1 --key probe/payload.age > /dev/null`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'row counts (one scan per table)': await timed('row counts', ...bash(`${tool.psql} -X -q -A -t -d bench -c "${tables}" > /dev/null`)),
+    'pg_dump | age > /dev/null': await timed('pg_dump | age', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} > /dev/null`)),
+    'pg_dump | age | tee >(sha256sum) >(wc -c) > file': await timed('pg_dump | age | sha256 + size', ...bash(`${tool.pg_dump} -Fc bench | ${tool.age} -r ${recipient} | tee >(sha256sum > /dev/null) >(wc -c > /dev/null) > ${enc}`)),
+    'aws s3 cp - (upload of the payload)': await timed('upload', ...bash(`${tool.aws} s3 cp --only-show-errors - s3://bench-use1/probe/payload.age < ${enc}`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'aws s3 cp (download of the payload)': await timed('download', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age ${enc}.down`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'sha256sum of the payload': await timed('sha256sum', ...bash(`sha256sum ${enc} > /dev/null`)),
+    'age -d | pg_restore --list (whole payload decrypted)': await timed('decrypt + list', ...bash(`${tool.age} -d -i ${key} ${enc} | { ${tool.pg_restore} --list > /dev/null && cat > /dev/null; }`)),
+    'age -d | pg_restore (into a new database)': await timed('decrypt + pg_restore', ...bash(`${tool.createdb} r_pipe && ${tool.age} -d -i ${key} ${enc} | ${tool.pg_restore} --exit-on-error --no-owner --no-acl -d r_pipe`)),
+    'replica copy (aws s3 cp s3:// - | aws s3 cp - s3://)': await timed('replica copy', ...bash(`${tool.aws} s3 cp --only-show-errors s3://bench-use1/probe/payload.age - | ${tool.aws} s3 cp --only-show-errors - s3://bench-usw2/probe/payload.age`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
+    'one aws CLI call (s3api head-object)': await timed('one aws call', ...bash(`${tool.aws} s3api head-object --bucket bench-use1 --key probe/payload.age > /dev/null`, { ...process.env, ...awsEnv, AWS_ENDPOINT_URL: endpoint })),
   };
 
   // Profile: the scripts again with aws and curl shims on PATH that log every call's start and end. The
@@ -276,14 +198,13 @@ async function main() {
   const shimDir = join(work, 'shim');
   mkdirSync(shimDir);
   const awsLog = join(work, 'aws-calls.log');
-  const curlTool = findTool('curl');
-  for (const [name, real] of [['aws', tool.aws], ['curl', curlTool]]) {
+  for (const [name, real] of [['aws', tool.aws], ['curl', tool.curl]]) {
     writeFileSync(join(shimDir, name), `#!/usr/bin/env bash\ns=$EPOCHREALTIME; ${real} "$@"; c=$?; e=$EPOCHREALTIME\n[[ "$1" == --version ]] || echo "$s $e ${name} $*" >> ${awsLog}; exit $c\n`, { mode: 0o755 });
   }
-  const profile = (label, args) => {
+  const profile = async (label, args) => {
     writeFileSync(awsLog, '');
     const t0 = Date.now() / 1000;
-    const total = timed(`${label} (profiled)`, tool.bash, args, { env: { ...scriptEnv, PATH: `${shimDir}:${scriptPath}` } });
+    const total = await timed(`${label} (profiled)`, tool.bash, args, { env: { ...scriptEnv, PATH: `${shimDir}:${scriptPath}` } });
     const calls = sh('cat', [awsLog]).trim().split('\n').filter(Boolean).map((l) => {
       const [s, e, name, ...rest] = l.split(' ');
       let what = rest.join(' ');
@@ -296,8 +217,8 @@ async function main() {
     return { label, total, calls };
   };
   const profiles = [
-    profile('backup.sh', [join(scripts.one, 'backup.sh')]),
-    profile('restore.sh', [join(scripts.one, 'restore.sh'), '--latest', '--target-db', 'r_profile', '--yes']),
+    await profile('backup.sh', [join(scripts.one, 'backup.sh')]),
+    await profile('restore.sh', [join(scripts.one, 'restore.sh'), '--latest', '--target-db', 'r_profile', '--yes']),
   ];
 
   const f = (s) => `${s.toFixed(2)} s`;
@@ -332,11 +253,11 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
-main().then(
-  () => cleanup(),
-  (e) => {
-    console.error(`bench: ${e.message}`);
-    cleanup();
-    process.exit(1);
-  },
-);
+try {
+  await main();
+  await cleanup();
+} catch (e) {
+  console.error(`bench: ${e.message}`);
+  await cleanup().catch((e2) => console.error(`bench: cleanup: ${e2.message}`));
+  process.exit(1);
+}

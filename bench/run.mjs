@@ -1,35 +1,27 @@
 // `npm run bench`: times drc against baselines measured in the same run (ratios, not absolute targets).
 // Each measurement is a fresh process, median of several runs; peak memory from /usr/bin/time.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generatePolicy } from './generate.mjs';
+import { median, root, timeChild } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'bench');
 mkdirSync(work, { recursive: true });
 const drc = join(root, 'bin', 'drc.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const hasTime = existsSync('/usr/bin/time');
 
-function measure(args, { expectCodes = [0, 1], env = {}, before = () => {} } = {}) {
+/** Median wall time and the highest peak RSS of `runs` fresh `node args` processes; before() runs untimed. */
+async function measure(args, { expectCodes = [0, 1], env = {}, before = () => {} } = {}) {
   const times = [];
-  let rssKb = 0;
+  let rssMb = 0;
   for (let i = 0; i < runs; i++) {
-    before(); // untimed
-    const started = process.hrtime.bigint();
-    const result = hasTime
-      ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...env } })
-      : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...env } });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (!expectCodes.includes(result.status)) {
-      throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
-    }
-    if (hasTime) rssKb = Math.max(rssKb, Number(result.stderr.trim().split('\n').pop()) || 0);
+    before();
+    const r = await timeChild(process.execPath, args, { env: { ...process.env, ...env } });
+    if (!expectCodes.includes(r.status)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+    times.push(r.ms);
+    rssMb = Math.max(rssMb, r.rssMb ?? 0);
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], rssMb: rssKb / 1024 };
+  return { ms: median(times), rssMb };
 }
 
 const yamlOnly = join(work, 'yaml-only.mjs');
@@ -44,28 +36,28 @@ const row = (name, m, baseline, baselineName) => {
   rows.push({ name, ms: m.ms, rssMb: m.rssMb, ratio: baseline ? m.ms / baseline.ms : null, baselineName });
 };
 
-const bare = measure(['-e', '0']);
+const bare = await measure(['-e', '0']);
 row('node -e 0 (bare start-up)', bare);
 const small = join(root, 'examples', 'acme', 'drc.yaml');
-row('drc lint examples/acme (small policy)', measure([drc, 'lint', small]), bare, 'node -e 0');
+row('drc lint examples/acme (small policy)', await measure([drc, 'lint', small]), bare, 'node -e 0');
 
 const only = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const skipBuild = process.env.BENCH_SKIP_BUILD === '1';
 for (const count of only) {
   const file = join(work, `policy-${count}.yaml`);
   writeFileSync(file, generatePolicy(count));
-  const yamlParse = measure([yamlOnly, file]);
+  const yamlParse = await measure([yamlOnly, file]);
   row(`yaml parseDocument, ${count} services`, yamlParse);
-  const lint = measure([drc, 'lint', file, '--format', 'json']);
+  const lint = await measure([drc, 'lint', file, '--format', 'json']);
   row(`drc lint, ${count} services`, lint, yamlParse, 'yaml alone');
   if (!skipBuild) {
     const out = join(work, `out-${count}`);
     // Into a fresh folder each time, as in CI; rebuilding over an old output adds deleting it.
     const fresh = () => rmSync(out, { recursive: true, force: true });
-    const build = measure([drc, 'build', file, '--out', out], { before: fresh });
+    const build = await measure([drc, 'build', file, '--out', out], { before: fresh });
     row(`drc build, ${count} services`, build, lint, 'drc lint');
     // The same build forced onto one thread (policies over 100 KB use two by default).
-    const oneThread = measure([drc, 'build', file, '--out', out], { env: { DRC_BUILD_THREADS: '1' }, before: fresh });
+    const oneThread = await measure([drc, 'build', file, '--out', out], { env: { DRC_BUILD_THREADS: '1' }, before: fresh });
     row(`drc build, ${count} services, one thread`, oneThread, lint, 'drc lint');
     fresh();
   }

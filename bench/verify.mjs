@@ -24,28 +24,18 @@
 //
 // Benchmarks are not tests: nothing fails because a machine is slow; it fails when verify reports a
 // finding on the healthy installation it is given.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundle, loadHarness, median, root, timeChild } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'bench-verify');
 const builds = (process.env.BENCH_VERIFY_DRC ?? join(root, 'bin', 'drc.js')).split(',');
-const MOTO_ENV = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_REGION: 'us-east-1',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
-Object.assign(process.env, MOTO_ENV);
 
 // ---- baseline mode: a child process that only lists -----------------------------------------------
+// (no bundling here: this process is timed; the moto credentials are in the environment it inherits)
 if (process.argv[2] === '--list-baseline') {
   const [endpoint, specFile, concurrency] = process.argv.slice(3);
   const spec = JSON.parse((await import('node:fs')).readFileSync(specFile, 'utf8'));
@@ -90,33 +80,14 @@ const BASELINE_ONLY = process.env.BENCH_VERIFY_BASELINE_ONLY === '1';
 const PYTHON = process.env.BENCH_PYTHON ?? 'python3';
 const SERVERS = (process.env.BENCH_VERIFY_MOTO ?? 'indexed,stock').split(',');
 const LATENCY_MS = Number(process.env.BENCH_VERIFY_LATENCY_MS ?? 0);
-const hasTime = existsSync('/usr/bin/time');
 
-/** Bundles the few source modules the set-up needs (lint, the build's bucket configuration, the layout). */
-async function loadHelpers() {
-  const { build } = await import('esbuild');
-  const out = join(work, 'helpers.mjs');
-  await build({
-    stdin: {
-      contents: [
-        "export { lintText } from './src/checker/index.ts';",
-        "export * from './src/emitters/aws/bucket-config.ts';",
-        "export { payloadName, servicePrefix, storageBuckets } from './src/emitters/layout.ts';",
-        "export { DRC_VERSION } from './src/generated/version.ts';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
-  return import(pathToFileURL(out).href);
-}
+/** The few source modules the set-up needs (lint, the build's bucket configuration, the layout), bundled. */
+const loadHelpers = () => bundle('verify-helpers', [
+  "export { lintText } from './src/checker/index.ts';",
+  "export * from './src/emitters/aws/bucket-config.ts';",
+  "export { payloadName, servicePrefix, storageBuckets } from './src/emitters/layout.ts';",
+  "export { DRC_VERSION } from './src/generated/version.ts';",
+]);
 
 /** A lint-clean policy: N services (postgresql and files, alternating), tier1, hourly, one replica. */
 function policyText(n, primary, replica) {
@@ -186,12 +157,12 @@ async function startMoto(server) {
   };
 }
 
-async function configureBuckets(h, endpoint, policy) {
+async function configureBuckets(h, harness, endpoint, policy) {
   const sdk = await import('@aws-sdk/client-s3');
   const storage = policy.storage.get('backups');
   const clients = [];
   for (const { bucket, region } of h.storageBuckets(storage)) {
-    const c = new sdk.S3Client({ region, endpoint, forcePathStyle: true });
+    const c = new sdk.S3Client(harness.s3ClientConfig(endpoint, region));
     clients.push(c);
     await c.send(new sdk.CreateBucketCommand({
       Bucket: bucket,
@@ -209,28 +180,8 @@ async function configureBuckets(h, endpoint, policy) {
   for (const c of clients) c.destroy();
 }
 
-/** Runs node with args; wall time, CPU (user+sys) and peak RSS from /usr/bin/time. */
-function timed(args, env) {
-  const t0 = process.hrtime.bigint();
-  const r = hasTime
-    ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, env })
-    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30, env });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  let cpuS = null;
-  let rssMb = null;
-  if (hasTime) {
-    const [u, s, m] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-    cpuS = u + s;
-    rssMb = m / 1024;
-  }
-  return { ms, cpuS, rssMb, status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** Runs node with args: wall time, CPU (user+sys) and peak RSS (lib.mjs timeChild). */
+const timed = (args, env) => timeChild(process.execPath, args, { env });
 const fmtS = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 function requestSummary(stats) {
@@ -241,7 +192,9 @@ function requestSummary(stats) {
   return { total, cpu, text: parts.join(', ') };
 }
 
-const h = await loadHelpers();
+const [h, harness] = await Promise.all([loadHelpers(), loadHarness()]);
+// The credentials and region moto accepts, for this process's SDK and every child (verify, the baseline).
+Object.assign(process.env, harness.awsEnv());
 const results = [];
 for (const server of SERVERS) for (const backups of SIZES) {
   const primary = `bench-use1-${backups}`;
@@ -257,7 +210,7 @@ for (const server of SERVERS) for (const backups of SIZES) {
 
   const moto = await startMoto(server);
   try {
-    await configureBuckets(h, moto.endpoint, policy);
+    await configureBuckets(h, harness, moto.endpoint, policy);
     const now = Date.now();
     const seed = await moto.ask({
       op: 'seed',
@@ -289,7 +242,7 @@ for (const server of SERVERS) for (const backups of SIZES) {
     const baselines = [];
     let baselineStats;
     for (let i = 0; i < RUNS; i++) {
-      const b = timed([fileURLToPath(import.meta.url), '--list-baseline', moto.endpoint, specFile, String(CONCURRENCY)], process.env);
+      const b = await timed([fileURLToPath(import.meta.url), '--list-baseline', moto.endpoint, specFile, String(CONCURRENCY)], process.env);
       if (b.status !== 0) throw new Error(`baseline failed: ${b.stderr}`);
       // Each service: its folders and restore-tests/ in the primary, its folders in the replica, 10 records.
       const listed = JSON.parse(b.stdout).folders;
@@ -310,7 +263,7 @@ for (const server of SERVERS) for (const backups of SIZES) {
       for (let i = 0; i < RUNS + 1; i++) {
         for (const b of rows) {
           const deep = i === RUNS;
-          const r = timed(deep ? [...b.args, '--deep'] : b.args, process.env);
+          const r = await timed(deep ? [...b.args, '--deep'] : b.args, process.env);
           const stats = await moto.ask({ op: 'stats' });
           let json;
           try {

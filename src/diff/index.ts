@@ -12,9 +12,9 @@
  * - per storage target: `/storage/<s>/replicas`, `/storage/<s>/object_lock[...]`, `/storage/<s>/expire_after`;
  * - a removed service: path `/services/<name>`, located at the `services:` key of NEW.
  */
-import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { Finding } from '../checker/rule.js';
-import type { SeveritySetting } from '../checker/index.js';
+import { diagnosticFactory, type SeveritySetting } from '../checker/index.js';
 import type { Policy, Service, Sourced, StorageTarget, Tier } from '../model/types.js';
 import type { Span } from '../parser/source.js';
 import { formatDuration } from '../parser/values.js';
@@ -369,25 +369,12 @@ function compareStorage(old: StorageTarget, storage: StorageTarget, findings: Di
 
 /** Findings as diagnostics in NEW; `severities` from .drc.yaml apply (off drops a rule). */
 export function diffDiagnostics(result: DiffResult, newPolicy: Policy, severities: Record<string, SeveritySetting> = {}): Diagnostic[] {
+  const toDiagnostic = diagnosticFactory(newPolicy.source, severities);
   const out: Diagnostic[] = [];
   for (const f of result.findings) {
-    const meta = diffRuleMeta(f.rule);
-    const configured = severities[f.rule];
-    if (configured === 'off') continue;
-    const position = newPolicy.source.position(f.span);
-    const d: Diagnostic = {
-      rule: f.rule,
-      severity: (configured ?? f.severity ?? meta.severity) as Severity,
-      message: f.message,
-      file: newPolicy.source.file,
-      line: position.line,
-      column: position.column,
-      endLine: position.endLine,
-      endColumn: position.endColumn,
-      path: f.path,
-    };
-    if (f.hint) d.hint = f.hint;
-    d.docs = `docs/diff.md#${f.rule}`;
+    const d = toDiagnostic(diffRuleMeta(f.rule), f);
+    if (!d) continue;
+    d.docs = `docs/diff.md#${f.rule}`; // the diff rules are documented together, not one page each
     out.push(d);
   }
   return out;

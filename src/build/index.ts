@@ -175,9 +175,9 @@ export class FolderComparison implements ArtifactSink {
 
   add(artifact: Artifact, bytes: Buffer): void {
     this.expected.add(artifact.path);
-    const file = join(this.target, ...artifact.path.split('/'));
-    if (!existsSync(file)) this.found.push({ path: artifact.path, change: 'missing' });
-    else if (!readFileSync(file).equals(bytes)) this.found.push({ path: artifact.path, change: 'changed' });
+    const current = readIfExists(join(this.target, ...artifact.path.split('/')));
+    if (current === null) this.found.push({ path: artifact.path, change: 'missing' });
+    else if (!current.equals(bytes)) this.found.push({ path: artifact.path, change: 'changed' });
   }
 
   /** Takes in what another thread compared: the files it expected and what differed. */
@@ -200,12 +200,21 @@ export function compareOutput(outDir: string, artifacts: Artifact[]): Drift[] {
   return comparison.drift();
 }
 
+function readIfExists(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
 function listFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
       else out.push(relative(root, path).split(sep).join('/'));
     }
   };

@@ -22,9 +22,8 @@ import {
   type ServerSideEncryptionConfiguration,
 } from './bucket-config.js';
 import { backupScheduleExpressions } from './cron.js';
-import { allBuckets, backupWriterPolicy, replicationRolePolicy, restoreReaderPolicy, verifyReaderPolicy, type PolicyDocument } from './iam.js';
-import { logicalIdFor } from './ids.js';
-import { byName, fit } from '../layout.js';
+import { accessPolicies, allBuckets, replicationRolePolicy, type PolicyDocument } from './iam.js';
+import { byName, fit, logicalId } from '../layout.js';
 import { sortedServices } from './names.js';
 
 type Json = unknown;
@@ -85,9 +84,9 @@ function bucketsIn(policy: Policy, region: string) {
 }
 
 export const ids = {
-  bucket: (bucket: string) => logicalIdFor('bucket', bucket),
-  replicationRole: (storage: string) => logicalIdFor('replication-role', storage),
-  vault: (tier: string) => logicalIdFor('backup-vault', tier),
+  bucket: (bucket: string) => logicalId('bucket', bucket),
+  replicationRole: (storage: string) => logicalId('replication-role', storage),
+  vault: (tier: string) => logicalId('backup-vault', tier),
 };
 
 function bucketResources(policy: Policy, region: string, resources: Resources): void {
@@ -137,15 +136,16 @@ function trust(principal: Record<string, Json>) {
 // IAM roles for the scripts and drc verify
 
 function accessRoles(policy: Policy, resources: Resources, outputs: Record<string, Json>): void {
+  const documents = accessPolicies(policy);
   const roles: [string, string, PolicyDocument][] = [
-    ['backup-writer', 'backup.sh: write backups, never delete', backupWriterPolicy(policy)],
-    ['restore-reader', 'restore.sh / verify.sh: read backups', restoreReaderPolicy(policy)],
-    ['verify-reader', 'drc verify: read bucket configuration and backups', verifyReaderPolicy(policy)],
+    ['backup-writer', 'backup.sh: write backups, never delete', documents['backup-writer']],
+    ['restore-reader', 'restore.sh / verify.sh: read backups', documents['restore-reader']],
+    ['verify-reader', 'drc verify: read bucket configuration and backups', documents['verify-reader']],
   ];
   for (const [name, description, document] of roles) {
     if (document.Statement.length === 0) continue;
-    const policyId = logicalIdFor(name, 'policy');
-    const roleId = logicalIdFor(name, 'role');
+    const policyId = logicalId(name, 'policy');
+    const roleId = logicalId(name, 'role');
     resources[policyId] = { Type: 'AWS::IAM::ManagedPolicy', Properties: { Description: `drc ${policy.name}: ${description}`, PolicyDocument: document } };
     resources[roleId] = {
       Type: 'AWS::IAM::Role',
@@ -156,8 +156,8 @@ function accessRoles(policy: Policy, resources: Resources, outputs: Record<strin
         ManagedPolicyArns: [ref(policyId)],
       },
     };
-    outputs[logicalIdFor(name, 'role-arn')] = { Description: `${description} (role)`, Value: getAtt(roleId, 'Arn') };
-    outputs[logicalIdFor(name, 'policy-arn')] = { Description: `${description} (managed policy)`, Value: ref(policyId) };
+    outputs[logicalId(name, 'role-arn')] = { Description: `${description} (role)`, Value: getAtt(roleId, 'Arn') };
+    outputs[logicalId(name, 'policy-arn')] = { Description: `${description} (managed policy)`, Value: ref(policyId) };
   }
 }
 
@@ -346,7 +346,7 @@ function awsBackupResources(policy: Policy, resources: Resources, template: Reco
       selection.ListOfTags = tags.map((k) => ({ ConditionType: 'STRINGEQUALS', ConditionKey: k, ConditionValue: service.resources!.tags[k]! }));
     }
     if (service.arns.length) selection.Resources = [...service.arns].sort();
-    resources[logicalIdFor('backup-selection', service.name)] = {
+    resources[logicalId('backup-selection', service.name)] = {
       Type: 'AWS::Backup::BackupSelection',
       Properties: { BackupPlanId: ref('BackupPlan'), BackupSelection: selection },
     };
@@ -364,7 +364,7 @@ function awsBackupResources(policy: Policy, resources: Resources, template: Reco
     const tierName = rules[0]!.service.tier?.name ?? 'default';
     for (const [metric, id, description] of BACKUP_ALARMS) {
       if (metric === 'NumberOfCopyJobsFailed' && !hasCopies) continue;
-      resources[logicalIdFor('alarm', tierName, id)] = {
+      resources[logicalId('alarm', tierName, id)] = {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
           AlarmDescription: `drc ${policy.name}: ${description} in vault ${name}`,

@@ -4,10 +4,8 @@
  * cannot differ. Documents use only literal ARNs (partition `aws`), no intrinsics.
  */
 import type { Policy, Service } from '../../model/types.js';
-import { servicePrefix, storageBuckets } from '../layout.js';
+import { byName, logicalId, servicePrefix, storageBuckets } from '../layout.js';
 import { kmsKeyForRegion, primaryRegion, servicesInBucket } from './bucket-config.js';
-import { logicalIdFor } from './ids.js';
-import { byName } from '../layout.js';
 import { s3BucketArn } from './names.js';
 
 export interface Statement {
@@ -104,7 +102,7 @@ function kmsStatements(policy: Policy, sid: string, actions: string[], buckets: 
   for (const alias of [...aliases.keys()].sort()) {
     const a = aliases.get(alias)!;
     out.push({
-      Sid: `${sid}${logicalIdFor(alias)}`,
+      Sid: `${sid}${logicalId(alias)}`,
       Effect: 'Allow',
       Action: uniqSorted(actions),
       Resource: uniqSorted(a.resources),
@@ -119,7 +117,7 @@ function kmsStatements(policy: Policy, sid: string, actions: string[], buckets: 
 
 function listStatements(sid: string, actions: string[], entries: { bucket: string; prefixes: string[] }[]): Statement[] {
   return entries.map((e) => ({
-    Sid: `${sid}${logicalIdFor(e.bucket)}`,
+    Sid: `${sid}${logicalId(e.bucket)}`,
     Effect: 'Allow' as const,
     Action: uniqSorted(actions),
     Resource: [s3BucketArn(e.bucket)],
@@ -247,4 +245,21 @@ export function replicationRolePolicy(policy: Policy, storageName: string): Poli
   statements.push(...kmsStatements(policy, 'DecryptSource', ['kms:Decrypt'], [{ region: storage.region }]));
   statements.push(...kmsStatements(policy, 'EncryptReplica', ['kms:Encrypt', 'kms:GenerateDataKey'], storage.replicas.filter((r) => kmsKeyForRegion(policy.encryption, r.region, primary)).map((r) => ({ region: r.region }))));
   return document(statements);
+}
+
+export type AccessRole = 'backup-writer' | 'restore-reader' | 'verify-reader';
+
+const documentsOf = new WeakMap<Policy, Record<AccessRole, PolicyDocument>>();
+
+/**
+ * The three documents, built once per policy: the CloudFormation stack and the aws/iam files both
+ * embed them (at 10,000 services each one lists 10,000 prefixes). Shared: callers must not modify them.
+ */
+export function accessPolicies(policy: Policy): Readonly<Record<AccessRole, PolicyDocument>> {
+  let documents = documentsOf.get(policy);
+  if (!documents) {
+    documents = { 'backup-writer': backupWriterPolicy(policy), 'restore-reader': restoreReaderPolicy(policy), 'verify-reader': verifyReaderPolicy(policy) };
+    documentsOf.set(policy, documents);
+  }
+  return documents;
 }

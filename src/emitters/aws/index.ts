@@ -10,7 +10,7 @@ import { slug } from '../layout.js';
 import { toJson, toYaml } from '../serialize.js';
 import { lifecycleConfiguration } from './bucket-config.js';
 import { backupStack, replicaStack, stackRegions } from './cloudformation.js';
-import { allBuckets, backupWriterPolicy, restoreReaderPolicy, verifyReaderPolicy } from './iam.js';
+import { accessPolicies, allBuckets } from './iam.js';
 
 export { lifecycleConfiguration, bucketEncryption, bucketVersioning, objectLockConfiguration, replicationConfiguration } from './bucket-config.js';
 export { gfsTagFor } from './gfs.js';
@@ -30,18 +30,10 @@ export const emit: Emitter = function* ({ policy }): Iterable<Artifact> {
     const stack = replicaStack(policy, region);
     if (hasResources(stack)) yield { path: `aws/cloudformation/replica-${slug(region)}.yaml`, content: toYaml(stack) };
   }
-  const documents: [string, () => ReturnType<typeof backupWriterPolicy>][] = [
-    ['backup-writer', () => backupWriterPolicy(policy)],
-    ['restore-reader', () => restoreReaderPolicy(policy)],
-    ['verify-reader', () => verifyReaderPolicy(policy)],
-  ];
-  for (const [name, build] of documents) {
-    const document = build();
+  for (const [name, document] of Object.entries(accessPolicies(policy))) {
     if (document.Statement.length) yield { path: `aws/iam/${name}.json`, content: toJson(document, { sort: false }) };
   }
-  const buckets = allBuckets(policy).filter((b) => BUCKET_NAME.test(b.bucket));
-  buckets.sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
-  for (const b of buckets) {
+  for (const b of allBuckets(policy).filter((b) => BUCKET_NAME.test(b.bucket))) { // sorted by bucket
     const storage = policy.storage.get(b.storage)!;
     yield { path: `aws/s3-lifecycle/${b.bucket}.json`, content: toJson(lifecycleConfiguration(policy, storage, b.bucket), { sort: false }) };
   }

@@ -44,8 +44,13 @@ registerHelper('docsFailover', (view: View) => failoverTemplate(view));
 
 export const DOCS_DIR = 'docs';
 
+/** A runbook's path relative to docs/, as the other documents link to it. */
+function runbookLink(name: string): string {
+  return `runbooks/${slug(name)}.md`;
+}
+
 export function runbookPath(service: Pick<Service, 'name'>): string {
-  return `${DOCS_DIR}/runbooks/${slug(service.name)}.md`;
+  return `${DOCS_DIR}/${runbookLink(service.name)}`;
 }
 
 /**
@@ -190,8 +195,8 @@ function plan(policy: Policy, facts: readonly ServiceFacts[]): string {
     rpo: f.rpoWords,
     estimate: f.estimate === null ? 'unknown' : approxWords(f.estimate),
     owner: f.owner,
-    runbook: `runbooks/${slug(f.name)}.md`,
-    runbookLink: `runbooks/${slug(f.name)}.md`,
+    runbook: runbookLink(f.name),
+    runbookLink: runbookLink(f.name),
   }));
   const byOwner = new Map<string, string[]>();
   for (const f of facts) {
@@ -217,8 +222,8 @@ function plan(policy: Policy, facts: readonly ServiceFacts[]): string {
       rto: f.rtoWords,
       rpo: f.rpoWords,
       from: region,
-      runbook: `runbooks/${slug(f.name)}.md`,
-      runbookLink: `runbooks/${slug(f.name)}.md`,
+      runbook: runbookLink(f.name),
+      runbookLink: runbookLink(f.name),
     };
   });
   const escalation: { position: number; text: string }[] = [];
@@ -276,7 +281,7 @@ function checklist(policy: Policy, facts: readonly ServiceFacts[]): string {
           rpo: f.rpoWords,
           from: recoveryRegion(f, policy).region,
           estimate: f.estimate === null ? 'restore time unknown' : approxWords(f.estimate),
-          runbookLink: `runbooks/${slug(f.name)}.md`,
+          runbookLink: runbookLink(f.name),
         })),
       };
     });

@@ -13,7 +13,7 @@ import { diagnosticFactory, type SeveritySetting } from '../checker/index.js';
 import type { Rule } from '../checker/rule.js';
 import { compileRuleList, invalidRuleMeta } from '../checker/custom-rules.js';
 import { displayPath, UsageError, type Io } from '../cli/io.js';
-import type { Diagnostic } from '../diagnostics.js';
+import { pointer, type Diagnostic } from '../diagnostics.js';
 import validateConfig from '../generated/config-validator.js';
 import { didYouMean } from '../model/suggest.js';
 import type { Policy } from '../model/types.js';
@@ -87,7 +87,7 @@ export function loadConfig(io: Io, path: string): DrcConfig {
   const raw = data as { rules?: Record<string, SeveritySetting>; custom_rules?: string[]; format?: string | string[]; baseline?: string };
   for (const [id, severity] of Object.entries(raw.rules ?? {})) {
     config.rules[id] = severity;
-    config.rulePositions.set(id, source.locate(`/rules/${id.replace(/~/g, '~0').replace(/\//g, '~1')}`, true));
+    config.rulePositions.set(id, source.locate(pointer('rules', id), true));
   }
   config.customRules = (raw.custom_rules ?? []).map((p) => resolve(config.dir, p));
   config.format = raw.format === undefined ? null : Array.isArray(raw.format) ? raw.format : [raw.format];

@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Finding } from '../checker/rule.js';
+import { pointerSegment } from '../diagnostics.js';
 import { SourceIndex, spanOf, type ContainerNode, type Span } from './source.js';
 
 /** Nodes an alias may bring in, in all; past this the document is rejected (alias bombs). */
@@ -110,7 +111,7 @@ class Walker {
         const key = String(keyNode.value);
         const keySpan = spanOf(keyNode);
         // Pointers are only built where they can be needed: not for scalars, the bulk of a policy.
-        const childPointer = () => `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        const childPointer = () => `${pointer}/${pointerSegment(key)}`;
         if (Object.prototype.hasOwnProperty.call(out, key)) {
           this.findings.push({ rule: 'schema', path: childPointer(), span: keySpan, message: `duplicate key "${key}"` });
           continue;

@@ -1,4 +1,4 @@
-import { pointerSegment } from '../../diagnostics.js';
+import { pointer } from '../../diagnostics.js';
 import type { Report, Rule } from '../rule.js';
 import { secretKind, secretValueKind, type SecretKind } from './secret-patterns.js';
 
@@ -87,7 +87,7 @@ class Walker {
   }
 
   private found(kind: SecretKind, inKey: boolean): void {
-    const path = this.path.length === 0 ? '' : '/' + this.path.map(pointerSegment).join('/');
+    const path = pointer(...this.path);
     const where = inKey ? `a key of ${path === '' ? 'the document root' : path}` : path;
     this.report({
       path,

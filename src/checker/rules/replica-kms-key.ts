@@ -1,12 +1,13 @@
 import { isKnownRegion } from '../../model/regions.js';
 import type { Encryption, Replica, StorageTarget } from '../../model/types.js';
 import type { Rule } from '../rule.js';
+import { parsePointer } from '../../parser/source.js';
 import { SOURCES } from './storage-facts.js';
 
 /** Where an encryption block lives, for the hint: "the policy's encryption", "services.db.encryption", "defaults.encryption". */
 function blockOf(encryption: Encryption, field: 'kms_key' | 'replica_kms_keys'): string {
   const at = encryption.at[field] ?? encryption.at.at_rest ?? '/encryption/at_rest';
-  const parts = at.split('/').slice(1, -1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = parsePointer(at).slice(0, -1);
   return parts.length === 1 ? 'the policy\'s `encryption`' : `\`${parts.join('.')}\``;
 }
 

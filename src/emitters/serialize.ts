@@ -36,11 +36,34 @@ export function toYaml(value: unknown): string {
   try {
     writeBlock(value as object, '', out);
   } catch (error) {
-    if (error === FALLBACK) return stringify(value, YAML_OPTIONS);
+    if (error === FALLBACK) return stringify(materialize(value), YAML_OPTIONS);
     throw error;
   }
   out.push('\n');
   return out.text();
+}
+
+/**
+ * A list that toYaml writes item by item as it makes them: items built on the fly are garbage as soon as
+ * they are written, so a large document (the promtool tests of 10,000 services) never exists as one tree.
+ * `items` may be called more than once and must give the same items each time.
+ */
+export class LazyList<T = unknown> {
+  constructor(
+    /** How many items `items` gives (an empty list is written `[]`). */
+    readonly length: number,
+    readonly items: () => Iterable<T>,
+  ) {}
+}
+
+/** The value with every LazyList made an array (for the library, which writes what toYaml cannot). */
+function materialize(value: unknown): unknown {
+  if (value instanceof LazyList) return [...value.items()].map(materialize);
+  if (Array.isArray(value)) return value.map(materialize);
+  if (value !== null && typeof value === 'object' && isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v)]));
+  }
+  return value;
 }
 
 /** Several YAML documents in one file. */
@@ -82,7 +105,7 @@ function isPlainObject(value: object): boolean {
 /** A non-empty array or plain object, written as a block collection; `{}` / `[]` for empty ones; null for scalars. */
 function collectionKind(value: unknown): 'seq' | 'map' | '[]' | '{}' | null {
   if (value === null || typeof value !== 'object') return null;
-  if (Array.isArray(value)) return value.length ? 'seq' : '[]';
+  if (Array.isArray(value) || value instanceof LazyList) return value.length ? 'seq' : '[]';
   if (!isPlainObject(value)) throw FALLBACK;
   for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && (value as Record<string, unknown>)[key] !== undefined) return 'map';
   return '{}';
@@ -91,58 +114,69 @@ function collectionKind(value: unknown): 'seq' | 'map' | '[]' | '{}' | null {
 /** A block collection whose first line starts where the caller left off and whose other lines start with `indent`. */
 function writeBlock(value: object, indent: string, out: Output): void {
   const inner = `${indent}  `;
+  const newline = `\n${indent}`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(`\n${indent}`);
-      out.push('- ');
+      out.push(i > 0 ? `${newline}- ` : '- ');
       writeValue(value[i], inner, out, true);
     }
     if (value.length === 0) out.push('[]');
     return;
   }
+  if (value instanceof LazyList) {
+    let written = 0;
+    for (const item of value.items()) {
+      out.push(written++ > 0 ? `${newline}- ` : '- ');
+      writeValue(item, inner, out, true);
+    }
+    if (written !== value.length) throw new Error(`a LazyList of length ${value.length} gave ${written} items`);
+    if (written === 0) out.push('[]');
+    return;
+  }
   if (!isPlainObject(value)) throw FALLBACK;
-  let first = true;
+  let separator = '';
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    if (!first) out.push(`\n${indent}`);
-    first = false;
-    out.push(`${keyText(key)}:`);
-    const kind = collectionKind(item);
+    const head = `${separator}${keyText(key)}:`;
+    separator = newline;
+    const kind = typeof item === 'object' ? collectionKind(item) : null;
     if (kind === 'seq' || kind === 'map') {
-      out.push(`\n${inner}`);
+      out.push(`${head}\n${inner}`);
       writeBlock(item as object, inner, out);
+    } else if (kind !== null) {
+      out.push(`${head} ${kind}`);
     } else {
-      out.push(' ');
-      writeValue(item, inner, out, false);
+      out.push(`${head} ${scalarValue(item)}`);
     }
   }
-  if (first) out.push('{}');
+  if (separator === '') out.push('{}');
 }
 
 function writeValue(value: unknown, inner: string, out: Output, seqItem: boolean): void {
+  if (typeof value !== 'object' || value === null) {
+    out.push(scalarValue(value));
+    return;
+  }
+  const kind = collectionKind(value);
+  if (kind === '[]' || kind === '{}') out.push(kind);
+  else if (seqItem) writeBlock(value, inner, out);
+  else throw FALLBACK; // a map value collection is written by writeBlock itself
+}
+
+/** A scalar's text (null included); FALLBACK for what only the library writes. */
+function scalarValue(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      out.push(valueText(value));
-      return;
+      return valueText(value);
     case 'number':
       if (!Number.isFinite(value) || Object.is(value, -0)) throw FALLBACK;
-      out.push(String(value));
-      return;
+      return String(value);
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
-    case 'object': {
-      if (value === null) {
-        out.push('null');
-        return;
-      }
-      const kind = collectionKind(value);
-      if (kind === '[]' || kind === '{}') out.push(kind);
-      else if (seqItem) writeBlock(value, inner, out);
-      else throw FALLBACK; // a map value collection is written by writeBlock itself
-      return;
-    }
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      throw FALLBACK;
     default:
       throw FALLBACK; // undefined array items, bigint, functions, symbols
   }
@@ -203,8 +237,12 @@ const rendered = [new Map<string, string>(), new Map<string, string>()] as const
  */
 const SURELY_PLAIN = /^[a-dg-mp-su-xzA-DG-MP-SU-XZ](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
 
+/** Longer strings are mostly unique (sentences naming a service): caching them costs more than it saves. */
+const CACHED_LENGTH = 40;
+
 function renderString(text: string, key: boolean): string {
   if (!key && SURELY_PLAIN.test(text)) return text; // keys have rules of their own (`a ...:` is quoted)
+  if (text.length > CACHED_LENGTH) return scalarText(text, key) ?? libraryScalar(text, key);
   const cache = rendered[key ? 1 : 0];
   let out = cache.get(text);
   if (out !== undefined) return out;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { toJson, toYaml, toYamlDocuments } from '../../src/emitters/serialize.js';
+import { LazyList, toJson, toYaml, toYamlDocuments } from '../../src/emitters/serialize.js';
 
 // toYaml writes YAML itself for speed; it must match the yaml library byte for byte.
 const OPTIONS = { lineWidth: 0, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN', version: '1.1', aliasDuplicateObjects: false } as const;
@@ -49,6 +49,24 @@ describe('toYaml', () => {
       { sparse: [1, undefined, 3] },
     ];
     for (const s of samples) expect(toYaml(s)).toBe(library(s));
+  });
+
+  it('writes a LazyList exactly as the array of its items, at any depth, including where the library takes over', () => {
+    /** The value with every array made a LazyList (whose items are made only when written). */
+    const lazy = (v: unknown): unknown => {
+      if (Array.isArray(v)) return new LazyList(v.length, () => v.map(lazy));
+      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, lazy(x)]));
+      return v;
+    };
+    fc.assert(fc.property(value, (v) => { expect(toYaml(lazy(v))).toBe(library(v)); }), { numRuns: 2000 });
+    // A multi-line string makes the library write the whole value: the lazy lists are made arrays for it.
+    const tests = { tests: [{ name: 'a', input_series: [{ series: 'm{a="1"}', values: '0x10' }], text: 'line one\nline two\n' }] };
+    expect(toYaml(lazy(tests))).toBe(library(tests));
+    expect(toYaml({ empty: new LazyList(0, () => []) })).toBe('empty: []\n');
+  });
+
+  it('refuses a LazyList whose items are not as many as it said', () => {
+    expect(() => toYaml({ list: new LazyList(2, () => ['only one']) })).toThrow(/length 2 gave 1/);
   });
 
   it('joins documents with ---', () => {

@@ -1,22 +1,27 @@
 /** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
+import { LazyList } from '../serialize.js';
 import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, promDuration, renderTemplate } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
 
 export function rulesDocument(all: ServiceAlerts[]): unknown {
-  const groups = all
-    .filter((s) => s.alerts.length > 0)
-    .map((s) => ({
-      name: s.alerts[0]!.group,
-      rules: s.alerts.map((a) => ({
-        alert: a.alert,
-        expr: a.expr,
-        for: promDuration(a.forSeconds),
-        labels: a.labels,
-        annotations: a.annotations,
-      })),
-    }));
+  const owners = all.filter((s) => s.alerts.length > 0);
+  // Each group is made as it is written, and dropped once written.
+  const groups = new LazyList(owners.length, function* () {
+    for (const s of owners) {
+      yield {
+        name: s.alerts[0]!.group,
+        rules: s.alerts.map((a) => ({
+          alert: a.alert,
+          expr: a.expr,
+          for: promDuration(a.forSeconds),
+          labels: a.labels,
+          annotations: a.annotations,
+        })),
+      };
+    }
+  });
   return { groups };
 }
 
@@ -94,6 +99,13 @@ class BaselineIndex {
   }
 }
 
+/** Alerts of one name and timing, tested together. */
+interface ScenarioGroup {
+  alert: AlertSpec;
+  timing: Timing;
+  members: { alert: AlertSpec; matches: BaselineSeries[] }[];
+}
+
 function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels } {
   const series = a.scenario.series;
   const labels: Labels = {};
@@ -137,7 +149,7 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
     if (text === undefined) valueTexts.set(key, (text = healthyValues(b, steps)));
     return text;
   };
-  const groups = new Map<string, { alert: AlertSpec; timing: Timing; members: { alert: AlertSpec; matches: BaselineSeries[] }[] }>();
+  const groups = new Map<string, ScenarioGroup>();
   for (const owner of all) {
     for (const a of owner.alerts) {
       const t = timing(a);
@@ -147,8 +159,7 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
       groups.set(key, group);
     }
   }
-  const tests: unknown[] = [];
-  for (const { alert, timing: t, members } of groups.values()) {
+  const scenarioTest = ({ alert, timing: t, members }: ScenarioGroup) => {
     const steps = Math.ceil(t.fire / 60) + 2;
     const brokenSeries = new Set<BaselineSeries>();
     for (const m of members) for (const b of m.matches) brokenSeries.add(b);
@@ -164,37 +175,44 @@ export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unk
       relevant = [...brokenSeries].sort((x, y) => position.get(x)! - position.get(y)!);
     }
     const brokenValues = t.values(steps);
-    const input = relevant.map((b) => ({ series: textOf(b), values: brokenSeries.has(b) ? brokenValues : healthy(b, steps) }));
-    for (const m of members) {
-      if (!absent && m.matches.length === 0) {
-        input.push({ series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: brokenValues });
-      }
-    }
-    tests.push({
+    const unmatched = absent ? [] : members.filter((m) => m.matches.length === 0);
+    return {
       name: members.length === 1 ? `${alert.alert} ${Object.values(alert.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
       interval: '1m',
-      input_series: input,
+      input_series: new LazyList(relevant.length + unmatched.length, function* () {
+        for (const b of relevant) yield { series: textOf(b), values: brokenSeries.has(b) ? brokenValues : healthy(b, steps) };
+        for (const m of unmatched) yield { series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: brokenValues };
+      }),
       alert_rule_test: [
         { eval_time: promDuration(t.quiet), alertname: alert.alert, exp_alerts: [] },
-        { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: members.map((m) => expected(m.alert)) },
+        { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: new LazyList(members.length, function* () {
+          for (const m of members) yield expected(m.alert);
+        }) },
       ],
-    });
-  }
+    };
+  };
   // Everything healthy: no alert of any name fires, up to the latest time any scenario above checks.
   const alerts = all.flatMap((s) => s.alerts);
-  if (alerts.length > 0) {
+  const healthyTest = () => {
     let end = -Infinity;
     for (const a of alerts) end = Math.max(end, timing(a).fire);
     const steps = Math.ceil(end / 60) + 2;
-    tests.push({
+    return {
       name: 'all healthy',
       interval: '1m',
-      input_series: baseline.map((b) => ({ series: textOf(b), values: healthy(b, steps) })),
+      input_series: new LazyList(baseline.length, function* () {
+        for (const b of baseline) yield { series: textOf(b), values: healthy(b, steps) };
+      }),
       alert_rule_test: [...new Set(alerts.map((a) => a.alert))].sort().flatMap((alertname) => [
         { eval_time: promDuration(ONSET), alertname, exp_alerts: [] },
         { eval_time: promDuration(end), alertname, exp_alerts: [] },
       ]),
-    });
-  }
+    };
+  };
+  // Each test is made as it is written, and dropped once written.
+  const tests = new LazyList(groups.size + (alerts.length > 0 ? 1 : 0), function* () {
+    for (const group of groups.values()) yield scenarioTest(group);
+    if (alerts.length > 0) yield healthyTest();
+  });
   return { rule_files: [rulesFile], evaluation_interval: '1m', tests };
 }

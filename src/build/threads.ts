@@ -1,14 +1,16 @@
 /**
- * A large build on two threads: this thread emits some families while a worker thread emits the
- * others into the same staging folder (or compares them with the same output folder). Families write
- * disjoint paths, so the threads never touch the same file; the manifest is written here at the end.
- * The worker gets a copy of the resolved policy (structured clone), not the yaml tree.
+ * A large build on several threads: this thread and one or more workers take emit units (a family, or
+ * a part of one: policy §10 families with a file per service split by service) from one shared
+ * counter, costliest first, and write them into the same staging folder (or compare them with the same
+ * output folder). Units write disjoint paths, so the threads never touch the same file; the manifest is
+ * written here at the end. Each worker gets a copy of the resolved policy (structured clone), not the
+ * yaml tree. Which thread emits a unit varies from run to run; the files do not.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { FAMILY_NAMES } from '../emitters/index.js';
+import { emitUnits, loadFamily, FAMILY_NAMES, type EmitUnit } from '../emitters/index.js';
 import type { EmitContext } from '../emitters/types.js';
 import {
   addManifest,
@@ -23,42 +25,58 @@ import {
 
 /**
  * Below this size (about 300 services) a worker's start-up costs more than it saves. The decision is
- * made before lint, from the file's size, so the worker loads its modules while this thread lints.
+ * made before lint, from the file's size, so the workers load their modules while this thread lints.
  */
 export const THREADED_MIN_BYTES = 100_000;
 
 /**
- * The families the worker emits. The main thread lints first (~1.6 s at 10,000 services), then renders
- * the families that build large documents in memory (the alert and test YAML, the DR plan and other
- * documents, and the runbooks): they reuse the memory lint has just let go, which keeps the peak of
- * the two threads under a gigabyte. The worker renders the AWS, Kubernetes, pgBackRest files and the
- * scripts, and writes most of the files (about 60,000 of 69,000). Profiled, the two threads then
- * finish within about half a second of each other.
+ * At most this many threads by default. Each worker holds its own copy of the policy (~0.1 GB at
+ * 10,000 services), so more threads would trade the memory target for little time.
  */
-export const WORKER_FAMILIES: readonly string[] = ['aws', 'kubernetes', 'pgbackrest', 'scripts'];
+export const DEFAULT_MAX_THREADS = 2;
 
-/** What the worker is asked to do. */
+/** What a worker is asked to do: take units from `next` (an index into `units`, shared) until none is left. */
 export interface WorkerJob {
   context: EmitContext;
-  families: readonly string[];
+  units: EmitUnit[];
+  next: SharedArrayBuffer;
   sink: { kind: 'write'; root: string } | { kind: 'compare'; target: string };
 }
 
 /** What it answers. */
 export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[] } | { ok: false; message: string; stack?: string };
 
-/** Runs a job (in the worker thread). */
+/** Emits units taken from the shared counter until none is left; returns their manifest entries. */
+export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink): Promise<ManifestEntry[]> {
+  const counter = new Int32Array(next);
+  const entries: ManifestEntry[] = [];
+  for (let i = Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
+    for (const entry of await emitFamiliesInto(context, [units[i]!], sink)) entries.push(entry);
+  }
+  return entries;
+}
+
+/** Runs a job (in a worker thread). */
 export async function runJob(job: WorkerJob): Promise<{ entries: ManifestEntry[]; found: Drift[] }> {
   const sink = job.sink.kind === 'write' ? new FolderWriter(job.sink.root) : new FolderComparison(job.sink.target);
-  const entries = await emitFamiliesInto(job.context, job.families, sink);
+  const entries = await emitClaimed(job.context, job.units, job.next, sink);
   return { entries, found: sink instanceof FolderComparison ? sink.found : [] };
 }
 
-/** Whether to build on two threads: DRC_BUILD_THREADS (1 or 2) when set, else for large policies on a multi-core machine. */
-export function wantsThreads(policyText: string, env: Record<string, string | undefined>): boolean {
-  const forced = env.DRC_BUILD_THREADS;
-  if (forced === '1' || forced === '2') return forced === '2';
-  return policyText.length >= THREADED_MIN_BYTES && availableParallelism() > 1;
+/** Loads every family's module (in a worker, while the main thread lints). */
+export function preloadFamilies(): void {
+  for (const name of FAMILY_NAMES) void loadFamily(name);
+}
+
+/**
+ * How many threads build: DRC_BUILD_THREADS (1 to 16) when set, else one for small policies and, for
+ * large ones, one per core up to DEFAULT_MAX_THREADS.
+ */
+export function buildThreads(policyText: string, env: Record<string, string | undefined>): number {
+  const forced = Number(env.DRC_BUILD_THREADS);
+  if (Number.isInteger(forced) && forced >= 1 && forced <= 16) return forced;
+  if (policyText.length < THREADED_MIN_BYTES) return 1;
+  return Math.max(1, Math.min(availableParallelism(), DEFAULT_MAX_THREADS));
 }
 
 /** The worker's script, next to this module in the bundle; null when running from source (tests call emitInto). */
@@ -107,26 +125,37 @@ export class BuildWorker {
 }
 
 /**
- * Emits every family into a staging folder or a comparison, on two threads, then manifest.json;
- * returns the number of files. The worker's failure fails the build (the caller aborts the staging).
+ * Emits every family into a staging folder or a comparison, on this thread and the workers, then
+ * manifest.json; returns the number of files. A worker's failure fails the build (the caller aborts the
+ * staging folder, after every worker has stopped).
  */
-export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, worker: BuildWorker): Promise<number> {
+export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, workers: readonly BuildWorker[]): Promise<number> {
+  const { large, shared } = emitUnits();
+  const next = new SharedArrayBuffer(4);
   const job: WorkerJob = {
     context: transferable(context),
-    families: WORKER_FAMILIES,
+    units: shared,
+    next,
     sink: sink instanceof FolderComparison ? { kind: 'compare', target: sink.target } : { kind: 'write', root: sink.root },
   };
-  const inWorker = worker.run(job);
+  const inWorkers = Promise.all(workers.map((worker) => worker.run(job)));
   // Keep a rejection from being reported as unhandled while this thread is still busy.
-  inWorker.catch(() => undefined);
+  inWorkers.catch(() => undefined);
   let here: ManifestEntry[];
+  let there: { entries: ManifestEntry[]; found: Drift[] }[];
   try {
-    here = await emitFamiliesInto(context, FAMILY_NAMES.filter((name) => !WORKER_FAMILIES.includes(name)), sink as ArtifactSink);
+    here = await emitFamiliesInto(context, large, sink as ArtifactSink);
+    for (const entry of await emitClaimed(context, shared, next, sink as ArtifactSink)) here.push(entry);
+    there = await inWorkers;
   } catch (error) {
-    await worker.stop(); // before the caller removes the staging folder the worker writes into
+    // Before the caller removes the staging folder the workers write into.
+    await Promise.all(workers.map((worker) => worker.stop()));
     throw error;
   }
-  const there = await inWorker;
-  if (sink instanceof FolderComparison) sink.absorb(there.entries.map((e) => e.path), there.found);
-  return addManifest(context, [...here, ...there.entries], sink);
+  const entries = [...here];
+  for (const answer of there) {
+    if (sink instanceof FolderComparison) sink.absorb(answer.entries.map((e) => e.path), answer.found);
+    for (const entry of answer.entries) entries.push(entry);
+  }
+  return addManifest(context, entries, sink);
 }

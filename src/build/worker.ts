@@ -1,10 +1,9 @@
-/** The build's worker thread (dist/build-worker.js): emits the families it is given and answers once. */
+/** A build worker thread (dist/build-worker.js): emits the units it takes and answers once. */
 import { parentPort } from 'node:worker_threads';
-import { loadFamily } from '../emitters/index.js';
-import { runJob, WORKER_FAMILIES, type WorkerAnswer, type WorkerJob } from './threads.js';
+import { preloadFamilies, runJob, type WorkerAnswer, type WorkerJob } from './threads.js';
 
 // Load the emitters now, while the main thread lints.
-for (const name of WORKER_FAMILIES) void loadFamily(name);
+preloadFamilies();
 
 parentPort?.once('message', (job: WorkerJob) => {
   runJob(job).then(

@@ -1,7 +1,7 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
-import { BuildWorker, emitThreaded, wantsThreads, workerScript } from '../build/threads.js';
+import { BuildWorker, buildThreads, emitThreaded, workerScript } from '../build/threads.js';
 import { lintText } from '../checker/index.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
@@ -14,17 +14,18 @@ export interface BuildOptions {
 
 export async function runBuild(io: Io, file: string, opts: BuildOptions): Promise<number> {
   const text = readPolicy(io, file);
-  // A large policy is built on two threads: the worker starts now and loads its emitters during lint.
-  const script = wantsThreads(text, io.env) ? workerScript() : null;
-  const worker = script ? BuildWorker.start(script) : null;
+  // A large policy is built on several threads: the workers start now and load the emitters during lint.
+  const threads = buildThreads(text, io.env);
+  const script = threads > 1 ? workerScript() : null;
+  const workers = script ? Array.from({ length: threads - 1 }, () => BuildWorker.start(script)) : [];
   try {
-    return await lintAndBuild(io, file, text, opts, worker);
+    return await lintAndBuild(io, file, text, opts, workers);
   } finally {
-    await worker?.stop();
+    await Promise.all(workers.map((worker) => worker.stop()));
   }
 }
 
-async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptions, worker: BuildWorker | null): Promise<number> {
+async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptions, workers: BuildWorker[]): Promise<number> {
   const shown = displayPath(io.cwd, file);
   const lint = lintText(text, shown);
   const lintExit = exitCodeFor(lint.diagnostics);
@@ -41,7 +42,7 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
     io.stderr(`drc: ${shown} has errors; nothing was written\n`);
     return lintExit === EXIT.ok ? EXIT.findings : lintExit;
   }
-  const emit = (sink: StagingFolder | FolderComparison) => (worker ? emitThreaded(context, sink, worker) : emitInto(context, sink));
+  const emit = (sink: StagingFolder | FolderComparison) => (workers.length ? emitThreaded(context, sink, workers) : emitInto(context, sink));
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) return checkFolder(io, opts.out, new FolderComparison(outDir), emit);
   const staging = new StagingFolder(outDir);

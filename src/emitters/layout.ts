@@ -5,6 +5,7 @@
  */
 import { sha256Hex } from '../hash.js';
 import type { Policy, Service, StorageTarget } from '../model/types.js';
+import type { EmitPart } from './types.js';
 
 export const SCRIPT_NAMES = ['backup.sh', 'restore.sh', 'restore-test.sh', 'verify.sh'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -114,4 +115,14 @@ export function byPath(a: { path: string }, b: { path: string }): number {
 export function fit(name: string, max: number): string {
   if (name.length <= max) return name;
   return `${name.slice(0, max - 9).replace(/[-_.]+$/, '')}-${sha256Hex(name).slice(0, 8)}`;
+}
+
+/** Whether the item at `position` (in name order) belongs to the part; every item does without one. */
+export function inPart(position: number, part: EmitPart | undefined): boolean {
+  return !part || position % part.count === part.index;
+}
+
+/** Whether the part holds the files a family's services share (part 0, or the whole family). */
+export function holdsShared(part: EmitPart | undefined): boolean {
+  return !part || part.index === 0;
 }

@@ -20,7 +20,17 @@ export interface EmitContext {
 }
 
 /**
+ * One of `count` parts of a family, so that build threads can share a family with a file per service:
+ * the services whose position in name order is `index` modulo `count`, and, in part 0, the files the
+ * services share. Without a part, the whole family.
+ */
+export interface EmitPart {
+  index: number;
+  count: number;
+}
+
+/**
  * An artifact family: data in, files out. No I/O. Families with many files yield them one at a time
  * (a generator), so the build writes and drops each one before the next is rendered.
  */
-export type Emitter = (context: EmitContext) => Iterable<Artifact>;
+export type Emitter = (context: EmitContext, part?: EmitPart) => Iterable<Artifact>;

@@ -7,9 +7,9 @@ import type { Diagnostic } from '../../diagnostics.js';
 import type { Policy, Service, Tier } from '../../model/types.js';
 import { durationWords, formatDuration } from '../../parser/values.js';
 import { FRAMEWORKS, frameworkOf, isTrueLabel, type FrameworkId } from '../../checker/rules/storage-facts.js';
-import { byPath, ENV, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
+import { byPath, ENV, inPart, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
 import { compileTemplate, registerHelper } from '../templates.js';
-import type { Artifact, EmitContext, Emitter } from '../types.js';
+import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
 import {
   allFacts,
   approxWords,
@@ -574,9 +574,9 @@ export const emitDocuments: Emitter = function* (context: EmitContext): Iterable
  * 10,000 runbooks are never in memory together. A family of its own so that a threaded build can
  * render them on one thread and the documents on the other.
  */
-export const emitRunbooks: Emitter = function* (context: EmitContext): Iterable<Artifact> {
+export const emitRunbooks: Emitter = function* (context: EmitContext, part?: EmitPart): Iterable<Artifact> {
   const { policy } = context;
-  const runbooks = allFacts(policy).map((f) => ({ path: runbookPath(f.service), facts: f }));
+  const runbooks = allFacts(policy).filter((_, i) => inPart(i, part)).map((f) => ({ path: runbookPath(f.service), facts: f }));
   runbooks.sort(byPath);
   for (const r of runbooks) yield { path: r.path, content: tidy(runbook(policy, r.facts)) };
 };

@@ -18,6 +18,8 @@ import {
   RETENTION_TAG,
   byName,
   fit,
+  holdsShared,
+  inPart,
   SCRIPT_NAMES,
   type ScriptName,
   metricsFileName,
@@ -30,7 +32,7 @@ import {
 } from '../layout.js';
 import { toYaml, toYamlDocuments } from '../serialize.js';
 import { compileTemplate } from '../templates.js';
-import type { Artifact, EmitContext, Emitter } from '../types.js';
+import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
 import type { Policy, Service } from '../../model/types.js';
 import headerSource from './templates/header.hbs?raw';
 import configSource from './templates/config.hbs?raw';
@@ -373,11 +375,18 @@ function configMapYaml(configMap: { apiVersion: string; kind: string; metadata: 
   return `${toYaml({ apiVersion: configMap.apiVersion, kind: configMap.kind, metadata: configMap.metadata })}data:\n${entry}`;
 }
 
-function cronJob(policy: Policy, service: Service, backupScript: string, lib: Library): Artifact | null {
+/** A CronJob's schedule and time zone; null when the service gets no CronJob (no cron, or one lint reports). */
+function cronJobSchedule(policy: Policy, service: Service): { cron: string; timeZone: string } | null {
   const cron = service.schedule?.value.cron;
   if (!cron || !/^[0-9*,/\-A-Za-z? ]+$/.test(cron)) return null;
   const timeZone = service.timezone ?? policy.timezone ?? 'Etc/UTC';
-  if (!SAFE_TIMEZONE.test(timeZone)) return null;
+  return SAFE_TIMEZONE.test(timeZone) ? { cron, timeZone } : null;
+}
+
+function cronJob(policy: Policy, service: Service, backupScript: string, lib: Library): Artifact | null {
+  const schedule = cronJobSchedule(policy, service);
+  if (!schedule) return null;
+  const { cron, timeZone } = schedule;
   // Kubernetes names: 52 characters leave room for the suffixes below; longer names keep a hash, so two
   // long service names with the same start never share a CronJob.
   const name = fit(`drc-backup-${service.name}`, 52);
@@ -436,17 +445,21 @@ function cronJob(policy: Policy, service: Service, backupScript: string, lib: Li
   return { path: `scripts/${service.name}/cronjob.yaml`, content: `${configMapYaml(configMap)}---\n${toYaml(job)}` };
 }
 
+/** The services that get scripts, in name order. */
+function scriptedServices(policy: Policy): (Service & { kind: ScriptKind })[] {
+  return [...policy.services].filter((s): s is Service & { kind: ScriptKind } => s.storage !== null && isScriptKind(s.kind)).sort(byName);
+}
+
 /**
  * Yields each service's files as they are rendered (the build writes them at once: 10,000 services make
- * 50,000 files), then the shared libraries, which depend on the kinds seen.
+ * 50,000 files), then the shared libraries of the kinds in use (in part 0 when the family is split).
  */
-export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
+export const emit: Emitter = function* (context: EmitContext, part?: EmitPart): Iterable<Artifact> {
   const { policy, drcVersion } = context;
-  const used = new Set<ScriptKind>();
-  const usedByCronJobs = new Set<ScriptKind>();
-  for (const service of [...policy.services].sort(byName)) {
-    const base = scriptData(policy, service, 'backup.sh', drcVersion);
-    if (!base || !isScriptKind(service.kind)) continue;
+  const services = scriptedServices(policy);
+  for (const [position, service] of services.entries()) {
+    if (!inPart(position, part)) continue;
+    const base = scriptData(policy, service, 'backup.sh', drcVersion)!;
     const kindWords = KIND_WORDS[service.kind]!;
     // The settings are the same in the four scripts: rendered once per service, only the header per script.
     const settings = renderConfig(base);
@@ -456,14 +469,13 @@ export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact
       if (script === 'backup.sh') backup = content;
       yield { path: scriptPath(service, script), content, executable: true };
     }
-    used.add(service.kind);
     yield* systemdUnits(policy, service);
     const cj = cronJob(policy, service, backup, renderLibrary(service.kind, drcVersion));
-    if (cj) {
-      yield cj;
-      usedByCronJobs.add(service.kind);
-    }
+    if (cj) yield cj;
   }
+  if (!holdsShared(part)) return;
+  const used = new Set(services.map((s) => s.kind));
+  const usedByCronJobs = new Set(services.filter((s) => cronJobSchedule(policy, s)).map((s) => s.kind));
   const libs = SCRIPT_KINDS.filter((k) => used.has(k)).map((k) => renderLibrary(k, drcVersion));
   const shared: Artifact[] = libs.map((lib) => ({ path: lib.path, content: lib.content }));
   if (usedByCronJobs.size > 0) shared.push(libraryConfigMaps(libs.filter((lib) => usedByCronJobs.has(lib.kind))));

@@ -40,8 +40,8 @@ export interface ManifestEntry {
   executable: boolean;
 }
 
-function manifestEntry(artifact: Artifact): ManifestEntry {
-  return { path: artifact.path, sha256: sha256Hex(artifact.content), executable: Boolean(artifact.executable) };
+function manifestEntry(artifact: Artifact, bytes: string | Buffer = artifact.content): ManifestEntry {
+  return { path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) };
 }
 
 /** manifest.json for these entries; two entries with one path are an emitter bug and throw. */
@@ -53,17 +53,17 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
 
 /** Where emitted files go: a folder being written, or a comparison with an existing folder. */
 export interface ArtifactSink {
-  add(artifact: Artifact): void;
+  /** `bytes` is the artifact's content as UTF-8, converted once for the hash and the file. */
+  add(artifact: Artifact, bytes: Buffer): void;
 }
 
 /** Emits the units (families, or parts of them) into the sink; returns their manifest entries. */
 export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink): Promise<ManifestEntry[]> {
   const entries: ManifestEntry[] = [];
   for await (const artifact of emitFamilies(context, units)) {
-    // The hash and the file take the string: node converts it to UTF-8 in C++ for each, which costs
-    // less than one JavaScript Buffer per file (most of them outside the heap, each a GC signal).
-    entries.push(manifestEntry(artifact));
-    sink.add(artifact);
+    const bytes = Buffer.from(artifact.content, 'utf8');
+    entries.push(manifestEntry(artifact, bytes));
+    sink.add(artifact, bytes);
   }
   return entries;
 }
@@ -71,7 +71,7 @@ export async function emitFamiliesInto(context: EmitContext, units: readonly Emi
 /** Adds manifest.json for the entries; returns the number of files written or compared. */
 export function addManifest(context: EmitContext, entries: ManifestEntry[], sink: ArtifactSink): number {
   const file = manifest(entries, context.policy.sha256);
-  sink.add(file);
+  sink.add(file, Buffer.from(file.content, 'utf8'));
   return entries.length + 1;
 }
 
@@ -92,7 +92,7 @@ export class FolderWriter implements ArtifactSink {
 
   constructor(readonly root: string) {}
 
-  add(artifact: Artifact): void {
+  add(artifact: Artifact, bytes: Buffer): void {
     const path = join(this.root, ...artifact.path.split('/'));
     const folder = dirname(path);
     if (!this.made.has(folder)) {
@@ -100,7 +100,7 @@ export class FolderWriter implements ArtifactSink {
       this.made.add(folder);
     }
     const mode = artifact.executable ? 0o755 : 0o644;
-    writeFileSync(path, artifact.content, { mode });
+    writeFileSync(path, bytes, { mode });
     if (!this.modeChecked.has(mode)) {
       this.modeChecked.add(mode);
       if ((statSync(path).mode & 0o777) !== mode) this.umaskChangesMode = true;
@@ -149,7 +149,7 @@ export class StagingFolder extends FolderWriter {
 export function writeOutput(outDir: string, artifacts: Artifact[]): void {
   const folder = new StagingFolder(outDir);
   try {
-    for (const artifact of artifacts) folder.add(artifact);
+    for (const artifact of artifacts) folder.add(artifact, Buffer.from(artifact.content, 'utf8'));
   } catch (error) {
     folder.abort();
     throw error;
@@ -173,11 +173,11 @@ export class FolderComparison implements ArtifactSink {
     this.target = resolve(outDir);
   }
 
-  add(artifact: Artifact): void {
+  add(artifact: Artifact, bytes: Buffer): void {
     this.expected.add(artifact.path);
     const current = readIfExists(join(this.target, ...artifact.path.split('/')));
     if (current === null) this.found.push({ path: artifact.path, change: 'missing' });
-    else if (!current.equals(Buffer.from(artifact.content, 'utf8'))) this.found.push({ path: artifact.path, change: 'changed' });
+    else if (!current.equals(bytes)) this.found.push({ path: artifact.path, change: 'changed' });
   }
 
   /** Takes in what another thread compared: the files it expected and what differed. */
@@ -196,7 +196,7 @@ export class FolderComparison implements ArtifactSink {
 /** What differs between the folder and artifacts already in memory. */
 export function compareOutput(outDir: string, artifacts: Artifact[]): Drift[] {
   const comparison = new FolderComparison(outDir);
-  for (const artifact of artifacts) comparison.add(artifact);
+  for (const artifact of artifacts) comparison.add(artifact, Buffer.from(artifact.content, 'utf8'));
   return comparison.drift();
 }
 

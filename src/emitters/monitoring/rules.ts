@@ -108,11 +108,11 @@ interface ScenarioGroup {
 
 function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels } {
   const series = a.scenario.series;
-  const labels: Labels = {};
-  for (const [k, v] of Object.entries(a.labels)) labels[k] = renderTemplate(v, series);
-  const exp_labels = { ...series, ...labels };
+  // The scenario's labels, then the rule's (a rule label of the same name wins, in the series' place).
+  const exp_labels: Labels = { ...series };
+  for (const k in a.labels) exp_labels[k] = renderTemplate(a.labels[k]!, series);
   const exp_annotations: Labels = {};
-  for (const [k, v] of Object.entries(a.annotations)) exp_annotations[k] = renderTemplate(v, exp_labels);
+  for (const k in a.annotations) exp_annotations[k] = renderTemplate(a.annotations[k]!, exp_labels);
   return { exp_labels, exp_annotations };
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitContext } from '../../src/build/index.js';
+import { buildThreads, DEFAULT_MAX_THREADS, THREADED_MIN_BYTES } from '../../src/build/threads.js';
 import { lintText } from '../../src/checker/index.js';
 import { emitFamilies, emitUnits, FAMILY_NAMES, WHOLE_FAMILIES } from '../../src/emitters/index.js';
 import type { Artifact } from '../../src/emitters/types.js';
@@ -55,4 +57,20 @@ describe('emit units (how build threads share the families)', () => {
       expect(perPart.filter((files) => files.length > 0).length).toBeGreaterThan(1);
     });
   }
+});
+
+describe('buildThreads (how many threads drc build uses)', () => {
+  const small = 'x'.repeat(THREADED_MIN_BYTES - 1);
+  const large = 'x'.repeat(THREADED_MIN_BYTES);
+
+  it('one below the size threshold; up to DEFAULT_MAX_THREADS (and the cores) above it', () => {
+    expect(buildThreads(small, {})).toBe(1);
+    expect(buildThreads(large, {})).toBe(Math.min(availableParallelism(), DEFAULT_MAX_THREADS));
+  });
+
+  it('DRC_BUILD_THREADS decides when it is a whole number from 1 to 16, and is ignored otherwise', () => {
+    expect(buildThreads(small, { DRC_BUILD_THREADS: '3' })).toBe(3);
+    expect(buildThreads(large, { DRC_BUILD_THREADS: '1' })).toBe(1);
+    for (const ignored of ['0', '17', '2.5', 'two', '']) expect(buildThreads(small, { DRC_BUILD_THREADS: ignored })).toBe(1);
+  });
 });

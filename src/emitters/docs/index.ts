@@ -8,7 +8,7 @@ import type { Policy, Service, Tier } from '../../model/types.js';
 import { durationWords, formatDuration } from '../../parser/values.js';
 import { FRAMEWORKS, frameworkOf, isTrueLabel, type FrameworkId } from '../../checker/rules/storage-facts.js';
 import { byPath, ENV, inPart, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
-import { compileTemplate, registerHelper } from '../templates.js';
+import { compileTemplate, registerPartial } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
 import {
   allFacts,
@@ -38,9 +38,8 @@ const planTemplate = compileTemplate<View>(planSource);
 const checklistTemplate = compileTemplate<View>(checklistSource);
 const runbookTemplate = compileTemplate<View>(runbookSource);
 const complianceTemplate = compileTemplate<View>(complianceSource);
-const failoverTemplate = compileTemplate<View>(failoverSource);
-// The restore steps of one service, shared by the DR plan and the runbooks.
-registerHelper('docsFailover', (view: View) => failoverTemplate(view));
+// The restore steps of one service, shared by the DR plan and the runbooks (`{{> failover}}`).
+registerPartial('failover', compileTemplate<View>(failoverSource));
 
 export const DOCS_DIR = 'docs';
 

@@ -112,6 +112,29 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     }
   });
 
+  it('a unit failing on any thread fails the build: one clear line, exit 2, the output folder as it was, no staging left', () => {
+    // A schema error accepted with drc-ignore gets past lint; the Kubernetes family then refuses the
+    // namespace. The family may run on the main thread or on a worker.
+    const policy = join(temp.path, 'bad-namespace.yaml');
+    const text = readFileSync(acme, 'utf8').replace(
+      '    namespaces: { include: [production, payments], exclude: [kube-system] }',
+      '    # drc-ignore schema -- proves that an emitter failure leaves nothing behind\n    namespaces: { include: [production, Payments_NS], exclude: [kube-system] }',
+    );
+    expect(text).toContain('Payments_NS');
+    writeFileSync(policy, text);
+    const out = join(temp.path, 'failing-unit');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'existing.txt'), 'kept\n');
+    for (const threads of ['1', '2', '3']) {
+      const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
+      expect(result.status, threads).toBe(2);
+      expect(result.stderr).toContain('namespace "Payments_NS" is not a valid Kubernetes namespace name');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(readdirSync(out)).toEqual(['existing.txt']);
+      expect(readdirSync(temp.path).filter((name) => name.includes('drc-staging'))).toEqual([]);
+    }
+  });
+
   it('a 400-service policy builds the same bytes on two threads as on one, and --check sees drift in either thread\'s files', async () => {
     const { generatePolicy } = await import('../../bench/generate.mjs');
     const policy = join(temp.path, 'p400.yaml');

@@ -152,8 +152,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`drc: ${error.message}\n`);
       return EXIT.usage;
     }
-    // A bug, not the user's fault: one line, no stack trace unless asked for.
-    io.stderr(`drc: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    // Emitters refuse a value lint let through (an error accepted with drc-ignore) with a message of
+    // their own, "drc: <what>"; anything else is a bug. One line either way, no stack trace unless asked for.
+    io.stderr(message.startsWith('drc: ') ? `${message}\n` : `drc: internal error: ${message}\n`);
     if (process.env.DRC_DEBUG) io.stderr(`${(error as Error).stack}\n`);
     return EXIT.internal;
   }

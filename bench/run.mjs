@@ -1,6 +1,7 @@
 // `npm run bench`: times drc against baselines measured in the same run (ratios, not absolute targets).
 // Each measurement is a fresh process, median of several runs; peak memory from /usr/bin/time.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { generatePolicy } from './generate.mjs';
 import { median, root, timeChild } from './lib.mjs';
@@ -58,11 +59,13 @@ for (const count of only) {
     const out = join(outRoot, `out-${count}`);
     // Into a fresh folder each time, as in CI; rebuilding over an old output adds deleting it.
     const fresh = () => rmSync(out, { recursive: true, force: true });
+    // The default (threads by policy size and cores: src/build/threads.ts), then one and two threads.
     const build = await measure([drc, 'build', file, '--out', out], { before: fresh });
-    row(`drc build, ${count} services`, build, lint, 'drc lint');
-    // The same build forced onto one thread (policies over 100 KB use two by default).
-    const oneThread = await measure([drc, 'build', file, '--out', out], { env: { DRC_BUILD_THREADS: '1' }, before: fresh });
-    row(`drc build, ${count} services, one thread`, oneThread, lint, 'drc lint');
+    row(`drc build, ${count} services (default)`, build, lint, 'drc lint');
+    for (const threads of ['1', '2']) {
+      const forced = await measure([drc, 'build', file, '--out', out], { env: { DRC_BUILD_THREADS: threads }, before: fresh });
+      row(`drc build, ${count} services, ${threads === '1' ? 'one thread' : 'two threads'}`, forced, lint, 'drc lint');
+    }
     fresh();
   }
 }
@@ -73,5 +76,5 @@ for (const r of rows) {
   const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}× ${r.baselineName}`;
   console.log(`${pad(r.name, 44)} ${pad(r.ms.toFixed(0), 10)} ${pad(r.rssMb ? r.rssMb.toFixed(0) : '-', 8)} ${ratio}`);
 }
-console.log(`(${runs} runs each, median; node ${process.version}; build output in ${outRoot})`);
+console.log(`(${runs} runs each, median; node ${process.version}; ${availableParallelism()} cores; build output in ${outRoot})`);
 if (outRoot.startsWith('/dev/shm/drc-bench-')) rmSync(outRoot, { recursive: true, force: true });

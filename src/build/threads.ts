@@ -24,12 +24,19 @@ import {
 } from './index.js';
 
 /**
- * Below this size (about 6,000 services) a second thread gains nothing measurable on a 2-core machine
- * (1,000 and 3,000 services: the same time on one thread or two; 10,000: 8 % faster) and costs ~0.25 GB,
- * because the collector's helper threads already keep the second core busy. The decision is made before
- * lint, from the file's size, so the workers load their modules while this thread lints.
+ * Below this size (about 6,000 services) a second thread is not worth its start-up and its copy of the
+ * policy. The decision is made before lint, from the file's size, so the workers load their modules
+ * while this thread lints.
  */
 export const THREADED_MIN_BYTES = 2_000_000;
+
+/**
+ * Threads are used by default only with this many cores. V8 runs part of its garbage collection on
+ * helper threads, so one build thread already keeps ~1.3 cores busy: on 2 cores a second thread gained
+ * 8-15 % at 10,000 services for ~0.25 GB more (peaks of 0.8-0.95 GB against 0.68), and nothing at 1,000
+ * or 3,000 (docs/performance.md). DRC_BUILD_THREADS overrides it.
+ */
+export const THREADED_MIN_CORES = 4;
 
 /**
  * At most this many threads by default. Each worker holds its own copy of the policy (~0.1 GB at
@@ -71,14 +78,14 @@ export function preloadFamilies(): void {
 }
 
 /**
- * How many threads build: DRC_BUILD_THREADS (1 to 16) when set, else one for small policies and, for
- * large ones, one per core up to DEFAULT_MAX_THREADS.
+ * How many threads build: DRC_BUILD_THREADS (1 to 16) when set, else one, or DEFAULT_MAX_THREADS for a
+ * large policy on a machine with THREADED_MIN_CORES or more.
  */
-export function buildThreads(policyText: string, env: Record<string, string | undefined>): number {
+export function buildThreads(policyText: string, env: Record<string, string | undefined>, cores = availableParallelism()): number {
   const forced = Number(env.DRC_BUILD_THREADS);
   if (Number.isInteger(forced) && forced >= 1 && forced <= 16) return forced;
-  if (policyText.length < THREADED_MIN_BYTES) return 1;
-  return Math.max(1, Math.min(availableParallelism(), DEFAULT_MAX_THREADS));
+  if (policyText.length < THREADED_MIN_BYTES || cores < THREADED_MIN_CORES) return 1;
+  return Math.min(cores, DEFAULT_MAX_THREADS);
 }
 
 /** The worker's script, next to this module in the bundle; null when running from source (tests call emitInto). */

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitContext } from '../../src/build/index.js';
-import { buildThreads, DEFAULT_MAX_THREADS, THREADED_MIN_BYTES } from '../../src/build/threads.js';
+import { buildThreads, DEFAULT_MAX_THREADS, THREADED_MIN_BYTES, THREADED_MIN_CORES } from '../../src/build/threads.js';
 import { lintText } from '../../src/checker/index.js';
 import { emitFamilies, emitUnits, FAMILY_NAMES, WHOLE_FAMILIES } from '../../src/emitters/index.js';
 import type { Artifact } from '../../src/emitters/types.js';
@@ -63,9 +62,11 @@ describe('buildThreads (how many threads drc build uses)', () => {
   const small = 'x'.repeat(THREADED_MIN_BYTES - 1);
   const large = 'x'.repeat(THREADED_MIN_BYTES);
 
-  it('one below the size threshold; up to DEFAULT_MAX_THREADS (and the cores) above it', () => {
-    expect(buildThreads(small, {})).toBe(1);
-    expect(buildThreads(large, {})).toBe(Math.min(availableParallelism(), DEFAULT_MAX_THREADS));
+  it('one below the size threshold or on fewer than THREADED_MIN_CORES cores; else DEFAULT_MAX_THREADS', () => {
+    expect(buildThreads(small, {}, 64)).toBe(1);
+    expect(buildThreads(large, {}, THREADED_MIN_CORES - 1)).toBe(1);
+    expect(buildThreads(large, {}, THREADED_MIN_CORES)).toBe(DEFAULT_MAX_THREADS);
+    expect(buildThreads(large, {}, 64)).toBe(DEFAULT_MAX_THREADS);
   });
 
   it('DRC_BUILD_THREADS decides when it is a whole number from 1 to 16, and is ignored otherwise', () => {

@@ -148,8 +148,9 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
     sink: sink instanceof FolderComparison ? { kind: 'compare', target: sink.target } : { kind: 'write', root: sink.root },
   };
   const inWorkers = Promise.all(workers.map((worker) => worker.run(job)));
-  // Keep a rejection from being reported as unhandled while this thread is still busy.
-  inWorkers.catch(() => undefined);
+  // A worker's failure fails the build: no thread takes another unit. (Handled here also keeps the
+  // rejection from being reported as unhandled while this thread is still busy.)
+  inWorkers.catch(() => Atomics.store(new Int32Array(next), 0, shared.length));
   let here: ManifestEntry[];
   let there: { entries: ManifestEntry[]; found: Drift[] }[];
   try {

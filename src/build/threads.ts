@@ -162,10 +162,9 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
     await Promise.all(workers.map((worker) => worker.stop()));
     throw error;
   }
-  const entries = [...here];
   for (const answer of there) {
     if (sink instanceof FolderComparison) sink.absorb(answer.entries.map((e) => e.path), answer.found);
-    for (const entry of answer.entries) entries.push(entry);
+    for (const entry of answer.entries) here.push(entry);
   }
-  return addManifest(context, entries, sink);
+  return addManifest(context, here, sink);
 }

@@ -49,7 +49,11 @@ const rawPlugin = {
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   plugins: [rawPlugin],
-  entryPoints: { drc: join(root, 'src', 'cli', 'main.ts'), 'build-worker': join(root, 'src', 'build', 'worker.ts') },
+  entryPoints: {
+    drc: join(root, 'src', 'cli', 'main.ts'),
+    'build-worker': join(root, 'src', 'build', 'worker.ts'),
+    'build-writer': join(root, 'src', 'build', 'writer-worker.ts'),
+  },
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,

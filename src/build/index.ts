@@ -3,7 +3,7 @@
  * place at the end (atomic), or a comparison with the folder on disk (`--check`) — and add manifest.json.
  * One family is in memory at a time, so a 10,000-service build stays well under a gigabyte.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { lintText, type LintResult } from '../checker/index.js';
 import { summarize } from '../diagnostics.js';
@@ -12,6 +12,9 @@ import { toJson } from '../emitters/serialize.js';
 import type { Artifact, EmitContext } from '../emitters/types.js';
 import { DRC_VERSION } from '../generated/version.js';
 import { sha256Hex } from '../hash.js';
+import { FolderWriter, type ArtifactSink, type FolderSink } from './sink.js';
+
+export { FolderWriter, type ArtifactSink, type FolderSink };
 
 export interface BuildResult {
   lint: LintResult;
@@ -51,19 +54,14 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
   return { path: 'manifest.json', content: toJson({ drc_version: DRC_VERSION, policy_sha256: policySha256, files }, { sort: false }) };
 }
 
-/** Where emitted files go: a folder being written, or a comparison with an existing folder. */
-export interface ArtifactSink {
-  /** `bytes` is the artifact's content as UTF-8, converted once for the hash and the file. */
-  add(artifact: Artifact, bytes: Buffer): void;
-}
-
 /** Emits the units (families, or parts of them) into the sink; returns their manifest entries. */
 export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink): Promise<ManifestEntry[]> {
   const entries: ManifestEntry[] = [];
   for await (const artifact of emitFamilies(context, units)) {
     const bytes = Buffer.from(artifact.content, 'utf8');
     entries.push(manifestEntry(artifact, bytes));
-    sink.add(artifact, bytes);
+    const behind = sink.add(artifact, bytes);
+    if (behind) await behind;
   }
   return entries;
 }
@@ -81,80 +79,50 @@ export async function emitInto(context: EmitContext, sink: ArtifactSink): Promis
 }
 
 /**
- * Writes files under a folder. Tens of thousands of files: each folder is created once, and files are
- * created with their mode; chmod only runs while the umask is seen to change the mode (checked on the
- * first file of each mode).
- */
-export class FolderWriter implements ArtifactSink {
-  private readonly made = new Set<string>();
-  private readonly modeChecked = new Set<number>();
-  private umaskChangesMode = false;
-
-  constructor(readonly root: string) {}
-
-  add(artifact: Artifact, bytes: Buffer): void {
-    const path = join(this.root, ...artifact.path.split('/'));
-    const folder = dirname(path);
-    if (!this.made.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      this.made.add(folder);
-    }
-    const mode = artifact.executable ? 0o755 : 0o644;
-    writeFileSync(path, bytes, { mode });
-    if (!this.modeChecked.has(mode)) {
-      this.modeChecked.add(mode);
-      if ((statSync(path).mode & 0o777) !== mode) this.umaskChangesMode = true;
-    }
-    if (this.umaskChangesMode) chmodSync(path, mode);
-  }
-}
-
-/**
  * Writes into a sibling staging folder; `commit` swaps it into place, `abort` removes it, so a failure
- * at any point leaves the output folder as it was.
+ * at any point leaves the output folder as it was. The files are written by `writer` (this thread's
+ * FolderWriter unless told otherwise: large builds write on a thread of their own, writer-thread.ts).
  */
-export class StagingFolder extends FolderWriter {
+export class StagingFolder implements ArtifactSink {
+  readonly root: string;
   private readonly target: string;
   private readonly previous: string;
+  private readonly writer: FolderSink;
 
-  constructor(outDir: string) {
-    const target = resolve(outDir);
-    const parent = dirname(target);
+  constructor(outDir: string, writer: (root: string) => FolderSink = (root) => new FolderWriter(root)) {
+    this.target = resolve(outDir);
+    const parent = dirname(this.target);
     mkdirSync(parent, { recursive: true });
-    const name = target.split(sep).pop() ?? 'out';
-    super(join(parent, `.${name}.drc-staging-${process.pid}`));
-    this.target = target;
+    const name = this.target.split(sep).pop() ?? 'out';
+    this.root = join(parent, `.${name}.drc-staging-${process.pid}`);
     this.previous = join(parent, `.${name}.drc-previous-${process.pid}`);
     rmSync(this.root, { recursive: true, force: true });
+    this.writer = writer(this.root);
   }
 
-  commit(): void {
+  add(artifact: Artifact, bytes: Buffer): void | Promise<void> {
+    return this.writer.add(artifact, bytes);
+  }
+
+  /** Waits for every file to be written, then swaps the staging folder into place. */
+  async commit(): Promise<void> {
     try {
+      await this.writer.finish();
       if (existsSync(this.target)) renameSync(this.target, this.previous);
       renameSync(this.root, this.target);
       rmSync(this.previous, { recursive: true, force: true });
     } catch (error) {
       if (!existsSync(this.target) && existsSync(this.previous)) renameSync(this.previous, this.target);
-      this.abort();
+      await this.abort();
       throw error;
     }
   }
 
-  abort(): void {
+  /** Stops the writer, then removes the staging folder. */
+  async abort(): Promise<void> {
+    await this.writer.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
-}
-
-/** Writes artifacts already in memory (tests and tools); `drc build` uses StagingFolder with emitInto. */
-export function writeOutput(outDir: string, artifacts: Artifact[]): void {
-  const folder = new StagingFolder(outDir);
-  try {
-    for (const artifact of artifacts) folder.add(artifact, Buffer.from(artifact.content, 'utf8'));
-  } catch (error) {
-    folder.abort();
-    throw error;
-  }
-  folder.commit();
 }
 
 export interface Drift {
@@ -191,13 +159,6 @@ export class FolderComparison implements ArtifactSink {
     const extra = actual.filter((path) => !this.expected.has(path)).map((path) => ({ path, change: 'extra' as const }));
     return [...this.found, ...extra].sort(byPath);
   }
-}
-
-/** What differs between the folder and artifacts already in memory. */
-export function compareOutput(outDir: string, artifacts: Artifact[]): Drift[] {
-  const comparison = new FolderComparison(outDir);
-  for (const artifact of artifacts) comparison.add(artifact, Buffer.from(artifact.content, 'utf8'));
-  return comparison.drift();
 }
 
 function readIfExists(file: string): Buffer | null {

@@ -154,8 +154,8 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   let here: ManifestEntry[];
   let there: { entries: ManifestEntry[]; found: Drift[] }[];
   try {
-    here = await emitFamiliesInto(context, large, sink as ArtifactSink);
-    for (const entry of await emitClaimed(context, shared, next, sink as ArtifactSink)) here.push(entry);
+    here = await emitFamiliesInto(context, large, sink);
+    for (const entry of await emitClaimed(context, shared, next, sink)) here.push(entry);
     there = await inWorkers;
   } catch (error) {
     // Before the caller removes the staging folder the workers write into.

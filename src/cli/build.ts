@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
 import { BuildWorker, buildThreads, emitThreaded, workerScript } from '../build/threads.js';
+import { WRITER_THREAD_MIN_BYTES, WriterThread, writerScript } from '../build/writer-thread.js';
 import { lintText } from '../checker/index.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
@@ -45,15 +46,17 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   const emit = (sink: StagingFolder | FolderComparison) => (workers.length ? emitThreaded(context, sink, workers) : emitInto(context, sink));
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) return checkFolder(io, opts.out, new FolderComparison(outDir), emit);
-  const staging = new StagingFolder(outDir);
+  // A large build writes its files on a thread of its own while this one renders the next.
+  const writer = text.length >= WRITER_THREAD_MIN_BYTES ? writerScript() : null;
+  const staging = new StagingFolder(outDir, writer ? (root) => new WriterThread(root, writer) : undefined);
   let count: number;
   try {
     count = await emit(staging);
   } catch (error) {
-    staging.abort();
+    await staging.abort();
     throw error;
   }
-  staging.commit();
+  await staging.commit();
   io.stdout(`wrote ${count} files to ${opts.out}\n`);
   return EXIT.ok;
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../harness/tmp.js';
+import { WRITER_THREAD_MIN_BYTES } from '../../src/build/writer-thread.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const drc = join(repo, 'bin', 'drc.js');
@@ -112,7 +113,7 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     }
   });
 
-  it('a unit failing on any thread fails the build: one clear line, exit 2, the output folder as it was, no staging left', () => {
+  it('a unit failing on any thread fails the build: one clear line, exit 2, the output folder as it was, no staging left', async () => {
     // A schema error accepted with drc-ignore gets past lint; the Kubernetes family then refuses the
     // namespace. The family may run on the main thread or on a worker.
     const policy = join(temp.path, 'bad-namespace.yaml');
@@ -133,6 +134,22 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
       expect(readdirSync(out)).toEqual(['existing.txt']);
       expect(readdirSync(temp.path).filter((name) => name.includes('drc-staging'))).toEqual([]);
     }
+    // The same with files already on their way to the writer thread (a policy over WRITER_THREAD_MIN_BYTES).
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const large = generatePolicy(400).replace(
+      '    namespaces: { include: [ns-2], exclude: [kube-system] }',
+      '    # drc-ignore schema -- proves that an emitter failure leaves nothing behind\n    namespaces: { include: [NS_2], exclude: [kube-system] }',
+    );
+    expect(large).toContain('NS_2');
+    expect(large.length).toBeGreaterThanOrEqual(WRITER_THREAD_MIN_BYTES);
+    writeFileSync(policy, large);
+    for (const threads of ['1', '2']) {
+      const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
+      expect(result.status, threads).toBe(2);
+      expect(result.stderr).toMatch(/namespace "NS_2" is not a valid Kubernetes namespace name/);
+      expect(readdirSync(out)).toEqual(['existing.txt']);
+      expect(readdirSync(temp.path).filter((name) => name.includes('drc-staging'))).toEqual([]);
+    }
   });
 
   it('a 400-service policy builds the same bytes on two threads as on one, and --check sees drift in either thread\'s files', async () => {
@@ -148,6 +165,12 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     const treeTwo = tree(two);
     expect(treeTwo.size).toBe(treeOne.size);
     for (const [path, content] of treeOne) expect(treeTwo.get(path), path).toBe(content);
+    // Both wrote through the writer thread (over WRITER_THREAD_MIN_BYTES): the same files as in memory.
+    expect(readFileSync(policy).length).toBeGreaterThanOrEqual(WRITER_THREAD_MIN_BYTES);
+    const { buildPolicy } = await import('../../src/build/index.js');
+    const inMemory = await buildPolicy(readFileSync(policy, 'utf8'), policy);
+    expect(inMemory.artifacts.length).toBe(treeOne.size);
+    for (const artifact of inMemory.artifacts) expect(treeOne.get(artifact.path), artifact.path).toBe(artifact.content);
 
     expect(run(['build', policy, '--out', two, '--check'], repo, threads).status).toBe(0);
     writeFileSync(join(two, 'docs', 'dr-plan.md'), 'edited\n'); // the main thread's (a large family)

@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FolderWriter } from '../../src/build/sink.js';
+import { WriterThread } from '../../src/build/writer-thread.js';
+import { makeTempDir } from '../harness/tmp.js';
+
+// The thread runs the bundle's script (npm test builds dist/ first).
+const script = new URL('../../dist/build-writer.js', import.meta.url);
+const temp = makeTempDir('drc-writer-thread');
+afterAll(() => temp.cleanup());
+
+const files = [
+  { path: 'a.txt', content: 'one\n' },
+  { path: 'scripts/svc/backup.sh', content: '#!/usr/bin/env bash\necho hi\n', executable: true },
+  { path: 'docs/runbooks/svc.md', content: '# é ✓\n' },
+  // Larger than a batch (4 MB): sent in a buffer of its own.
+  { path: 'monitoring/big.yml', content: 'x'.repeat(5 * 1024 * 1024) + '\n' },
+  ...Array.from({ length: 300 }, (_, i) => ({ path: `many/f${i}.txt`, content: `${i}\n`.repeat(i) })),
+];
+
+function tree(root: string): Map<string, { bytes: string; mode: number }> {
+  const out = new Map<string, { bytes: string; mode: number }>();
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`);
+      else out.set(`${prefix}${entry.name}`, { bytes: readFileSync(path, 'latin1'), mode: statSync(path).mode & 0o777 });
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+describe('WriterThread (a large build writes its files on a thread of its own)', () => {
+  it('writes exactly what FolderWriter writes, bytes and modes', async () => {
+    const here = new FolderWriter(join(temp.path, 'here'));
+    const there = new WriterThread(join(temp.path, 'there'), script);
+    for (const f of files) {
+      here.add(f, Buffer.from(f.content, 'utf8'));
+      await there.add(f, Buffer.from(f.content, 'utf8'));
+    }
+    await there.finish();
+    const expected = tree(join(temp.path, 'here'));
+    expect(expected.size).toBe(files.length);
+    expect(tree(join(temp.path, 'there'))).toEqual(expected);
+  });
+
+  it('reports the first write that fails, with the reason, and takes no more files', async () => {
+    const root = join(temp.path, 'failing');
+    const writer = new WriterThread(root, script);
+    await writer.add({ path: 'a', content: '' }, Buffer.from('file\n'));
+    await writer.add({ path: 'a/b', content: '' }, Buffer.from('a file under a file\n')); // cannot exist
+    await expect(writer.finish()).rejects.toThrow(/ENOTDIR|EEXIST|not a directory|file already exists/i);
+    expect(() => writer.add({ path: 'c', content: '' }, Buffer.from('x'))).toThrow();
+    await writer.stop();
+    expect(existsSync(join(root, 'c'))).toBe(false);
+  });
+});

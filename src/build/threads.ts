@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emitUnits, loadFamily, FAMILY_NAMES, type EmitUnit } from '../emitters/index.js';
+import { emitUnits, loadFamily, type EmitUnit } from '../emitters/index.js';
 import type { EmitContext } from '../emitters/types.js';
 import {
   addManifest,
@@ -72,9 +72,9 @@ export async function runJob(job: WorkerJob): Promise<{ entries: ManifestEntry[]
   return { entries, found: sink instanceof FolderComparison ? sink.found : [] };
 }
 
-/** Loads every family's module (in a worker, while the main thread lints). */
+/** Loads the modules of the families a worker may emit (while the main thread lints). */
 export function preloadFamilies(): void {
-  for (const name of FAMILY_NAMES) void loadFamily(name);
+  for (const family of new Set(emitUnits().shared.map((unit) => unit.family))) void loadFamily(family);
 }
 
 /**
@@ -88,9 +88,12 @@ export function buildThreads(policyText: string, env: Record<string, string | un
   return Math.min(cores, DEFAULT_MAX_THREADS);
 }
 
-/** The worker's script, next to this module in the bundle; null when running from source (tests call emitInto). */
-export function workerScript(): URL | null {
-  const url = new URL('./build-worker.js', import.meta.url);
+/**
+ * A thread's script in the bundle (dist/, next to this module's chunk: build-worker.js, build-writer.js);
+ * null when running from source, where tests call emitInto or give the script themselves.
+ */
+export function bundledScript(name: 'build-worker.js' | 'build-writer.js'): URL | null {
+  const url = new URL(`./${name}`, import.meta.url);
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
 }
 

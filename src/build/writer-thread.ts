@@ -7,8 +7,6 @@
  * (no per-file message). At most MAX_IN_FLIGHT batches wait, so memory stays bounded: `add` returns a
  * promise when the build thread is ahead and should wait.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Artifact } from '../emitters/types.js';
 import type { FolderSink } from './sink.js';
@@ -33,12 +31,6 @@ export interface WriterBatch {
 }
 
 export type WriterAnswer = { ok: true; written: number } | { ok: false; message: string };
-
-/** The writer thread's script, next to this module in the bundle; null when running from source. */
-export function writerScript(): URL | null {
-  const url = new URL('./build-writer.js', import.meta.url);
-  return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
-}
 
 export class WriterThread implements FolderSink {
   private readonly worker: Worker;

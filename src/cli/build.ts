@@ -1,8 +1,8 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
-import { BuildWorker, buildThreads, emitThreaded, workerScript } from '../build/threads.js';
-import { WRITER_THREAD_MIN_BYTES, WriterThread, writerScript } from '../build/writer-thread.js';
+import { BuildWorker, buildThreads, bundledScript, emitThreaded } from '../build/threads.js';
+import { WRITER_THREAD_MIN_BYTES, WriterThread } from '../build/writer-thread.js';
 import { lintText } from '../checker/index.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
@@ -17,7 +17,7 @@ export async function runBuild(io: Io, file: string, opts: BuildOptions): Promis
   const text = readPolicy(io, file);
   // A large policy is built on several threads: the workers start now and load the emitters during lint.
   const threads = buildThreads(text, io.env);
-  const script = threads > 1 ? workerScript() : null;
+  const script = threads > 1 ? bundledScript('build-worker.js') : null;
   const workers = script ? Array.from({ length: threads - 1 }, () => BuildWorker.start(script)) : [];
   try {
     return await lintAndBuild(io, file, text, opts, workers);
@@ -47,7 +47,7 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) return checkFolder(io, opts.out, new FolderComparison(outDir), emit);
   // A large build writes its files on a thread of its own while this one renders the next.
-  const writer = text.length >= WRITER_THREAD_MIN_BYTES ? writerScript() : null;
+  const writer = text.length >= WRITER_THREAD_MIN_BYTES ? bundledScript('build-writer.js') : null;
   const staging = new StagingFolder(outDir, writer ? (root) => new WriterThread(root, writer) : undefined);
   let count: number;
   try {

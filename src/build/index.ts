@@ -11,10 +11,9 @@ import { byPath, emitAll, emitFamilies, WHOLE_FAMILIES, type EmitUnit } from '..
 import { toJson } from '../emitters/serialize.js';
 import type { Artifact, EmitContext } from '../emitters/types.js';
 import { DRC_VERSION } from '../generated/version.js';
-import { sha256Hex } from '../hash.js';
-import { FolderWriter, type ArtifactSink, type FolderSink } from './sink.js';
+import { FolderWriter, manifestEntry, type ArtifactSink, type FolderSink, type ManifestEntry } from './sink.js';
 
-export { FolderWriter, type ArtifactSink, type FolderSink };
+export { FolderWriter, type ArtifactSink, type FolderSink, type ManifestEntry };
 
 export interface BuildResult {
   lint: LintResult;
@@ -34,17 +33,7 @@ export async function buildPolicy(text: string, file: string): Promise<BuildResu
   const context = emitContext(lint);
   if (!context) return { lint, artifacts: [] };
   const artifacts = await emitAll(context);
-  return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a)), context.policy.sha256)].sort(byPath) };
-}
-
-export interface ManifestEntry {
-  path: string;
-  sha256: string;
-  executable: boolean;
-}
-
-function manifestEntry(artifact: Artifact, bytes: string | Buffer = artifact.content): ManifestEntry {
-  return { path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) };
+  return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a, a.content)), context.policy.sha256)].sort(byPath) };
 }
 
 /** manifest.json for these entries; two entries with one path are an emitter bug and throw. */
@@ -54,28 +43,24 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
   return { path: 'manifest.json', content: toJson({ drc_version: DRC_VERSION, policy_sha256: policySha256, files }, { sort: false }) };
 }
 
-/** Emits the units (families, or parts of them) into the sink; returns their manifest entries. */
-export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink): Promise<ManifestEntry[]> {
-  const entries: ManifestEntry[] = [];
+/** Emits the units (families, or parts of them) into the sink. */
+export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink): Promise<void> {
   for await (const artifact of emitFamilies(context, units)) {
-    const bytes = Buffer.from(artifact.content, 'utf8');
-    entries.push(manifestEntry(artifact, bytes));
-    const behind = sink.add(artifact, bytes);
+    const behind = sink.add(artifact);
     if (behind) await behind;
   }
-  return entries;
 }
 
 /** Adds manifest.json for the entries; returns the number of files written or compared. */
-export function addManifest(context: EmitContext, entries: ManifestEntry[], sink: ArtifactSink): number {
-  const file = manifest(entries, context.policy.sha256);
-  sink.add(file, Buffer.from(file.content, 'utf8'));
+export async function addManifest(context: EmitContext, entries: ManifestEntry[], sink: ArtifactSink): Promise<number> {
+  await sink.add(manifest(entries, context.policy.sha256));
   return entries.length + 1;
 }
 
 /** Emits every family into the sink, then manifest.json, in this thread; returns the number of files. */
 export async function emitInto(context: EmitContext, sink: ArtifactSink): Promise<number> {
-  return addManifest(context, await emitFamiliesInto(context, WHOLE_FAMILIES, sink), sink);
+  await emitFamiliesInto(context, WHOLE_FAMILIES, sink);
+  return addManifest(context, [...(await sink.settle())], sink);
 }
 
 /**
@@ -100,14 +85,19 @@ export class StagingFolder implements ArtifactSink {
     this.writer = writer(this.root);
   }
 
-  add(artifact: Artifact, bytes: Buffer): void | Promise<void> {
-    return this.writer.add(artifact, bytes);
+  add(artifact: Artifact): void | Promise<void> {
+    return this.writer.add(artifact);
+  }
+
+  settle(): Promise<ManifestEntry[]> {
+    return this.writer.settle();
   }
 
   /** Waits for every file to be written, then swaps the staging folder into place. */
   async commit(): Promise<void> {
     try {
-      await this.writer.finish();
+      await this.writer.settle();
+      await this.writer.stop();
       if (existsSync(this.target)) renameSync(this.target, this.previous);
       renameSync(this.root, this.target);
       rmSync(this.previous, { recursive: true, force: true });
@@ -136,16 +126,23 @@ export class FolderComparison implements ArtifactSink {
   /** What differs so far (missing or changed files). */
   readonly found: Drift[] = [];
   private readonly expected = new Set<string>();
+  private readonly entries: ManifestEntry[] = [];
 
   constructor(outDir: string) {
     this.target = resolve(outDir);
   }
 
-  add(artifact: Artifact, bytes: Buffer): void {
+  add(artifact: Artifact): void {
+    const bytes = Buffer.from(artifact.content, 'utf8');
+    this.entries.push(manifestEntry(artifact, bytes));
     this.expected.add(artifact.path);
     const current = readIfExists(join(this.target, ...artifact.path.split('/')));
     if (current === null) this.found.push({ path: artifact.path, change: 'missing' });
     else if (!current.equals(bytes)) this.found.push({ path: artifact.path, change: 'changed' });
+  }
+
+  async settle(): Promise<ManifestEntry[]> {
+    return this.entries;
   }
 
   /** Takes in what another thread compared: the files it expected and what differed. */

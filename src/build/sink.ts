@@ -5,22 +5,38 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Artifact } from '../emitters/types.js';
+import { sha256Hex } from '../hash.js';
 
-/** Where emitted files go: a folder being written, or a comparison with an existing folder. */
+/** A file as manifest.json lists it. */
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  executable: boolean;
+}
+
+export function manifestEntry(artifact: Pick<Artifact, 'path' | 'executable'>, bytes: string | Uint8Array): ManifestEntry {
+  return { path: artifact.path, sha256: sha256Hex(bytes), executable: Boolean(artifact.executable) };
+}
+
+/**
+ * Where emitted files go: a folder being written, or a comparison with an existing folder. The sink
+ * converts each file to UTF-8 and hashes it for the manifest, so that a writer on another thread can do
+ * both there.
+ */
 export interface ArtifactSink {
+  /** Takes one file. A promise asks the caller to wait before the next (a writer thread that is behind). */
+  add(artifact: Artifact): void | Promise<void>;
   /**
-   * `bytes` is the artifact's content as UTF-8, converted once for the hash and the file. A promise
-   * asks the caller to wait before the next file (a writer on another thread that is behind).
+   * Resolves once every file added so far is written (or compared), with their manifest entries in the
+   * order they were added; rejects with the first failure.
    */
-  add(artifact: Artifact, bytes: Buffer): void | Promise<void>;
+  settle(): Promise<ManifestEntry[]>;
 }
 
 /** A sink that writes a folder: on this thread, or on a thread of its own (writer-thread.ts). */
 export interface FolderSink extends ArtifactSink {
   readonly root: string;
-  /** Resolves once every file added so far is written; rejects with the first failure. */
-  finish(): Promise<void>;
-  /** Once this resolves, writes nothing more: for a failed build about to remove what was written. */
+  /** Once this resolves, writes nothing more: when the build is done, or about to remove what was written. */
   stop(): Promise<void>;
 }
 
@@ -33,10 +49,18 @@ export class FolderWriter implements FolderSink {
   private readonly made = new Set<string>();
   private readonly modeChecked = new Set<number>();
   private umaskChangesMode = false;
+  private readonly entries: ManifestEntry[] = [];
 
   constructor(readonly root: string) {}
 
-  add(artifact: Pick<Artifact, 'path' | 'executable'>, bytes: Buffer): void {
+  add(artifact: Artifact): void {
+    const bytes = Buffer.from(artifact.content, 'utf8');
+    this.write(artifact, bytes);
+    this.entries.push(manifestEntry(artifact, bytes));
+  }
+
+  /** Writes a file's bytes (the writer thread calls this with its batches' bytes, and hashes them itself). */
+  write(artifact: Pick<Artifact, 'path' | 'executable'>, bytes: Uint8Array): void {
     const path = join(this.root, ...artifact.path.split('/'));
     const folder = dirname(path);
     if (!this.made.has(folder)) {
@@ -52,8 +76,9 @@ export class FolderWriter implements FolderSink {
     if (this.umaskChangesMode) chmodSync(path, mode);
   }
 
-  async finish(): Promise<void> {}
+  async settle(): Promise<ManifestEntry[]> {
+    return this.entries;
+  }
 
   async stop(): Promise<void> {}
 }
-

@@ -55,21 +55,19 @@ export interface WorkerJob {
 /** What it answers. */
 export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[] } | { ok: false; message: string; stack?: string };
 
-/** Emits units taken from the shared counter until none is left; returns their manifest entries. */
-export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink): Promise<ManifestEntry[]> {
+/** Emits units taken from the shared counter until none is left. */
+export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink): Promise<void> {
   const counter = new Int32Array(next);
-  const entries: ManifestEntry[] = [];
   for (let i = Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
-    for (const entry of await emitFamiliesInto(context, [units[i]!], sink)) entries.push(entry);
+    await emitFamiliesInto(context, [units[i]!], sink);
   }
-  return entries;
 }
 
-/** Runs a job (in a worker thread). */
+/** Runs a job (in a worker thread): the manifest entries of the files it wrote, and what differed. */
 export async function runJob(job: WorkerJob): Promise<{ entries: ManifestEntry[]; found: Drift[] }> {
   const sink = job.sink.kind === 'write' ? new FolderWriter(job.sink.root) : new FolderComparison(job.sink.target);
-  const entries = await emitClaimed(job.context, job.units, job.next, sink);
-  return { entries, found: sink instanceof FolderComparison ? sink.found : [] };
+  await emitClaimed(job.context, job.units, job.next, sink);
+  return { entries: await sink.settle(), found: sink instanceof FolderComparison ? sink.found : [] };
 }
 
 /** Loads the modules of the families a worker may emit (while the main thread lints). */
@@ -157,8 +155,9 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   let here: ManifestEntry[];
   let there: { entries: ManifestEntry[]; found: Drift[] }[];
   try {
-    here = await emitFamiliesInto(context, large, sink);
-    for (const entry of await emitClaimed(context, shared, next, sink)) here.push(entry);
+    await emitFamiliesInto(context, large, sink);
+    await emitClaimed(context, shared, next, sink);
+    here = [...(await sink.settle())];
     there = await inWorkers;
   } catch (error) {
     // Before the caller removes the staging folder the workers write into.

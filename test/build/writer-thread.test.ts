@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,26 +34,48 @@ function tree(root: string): Map<string, { bytes: string; mode: number }> {
 }
 
 describe('WriterThread (a large build writes its files on a thread of its own)', () => {
-  it('writes exactly what FolderWriter writes, bytes and modes', async () => {
+  it('writes exactly what FolderWriter writes, bytes and modes, and hashes the same', async () => {
     const here = new FolderWriter(join(temp.path, 'here'));
     const there = new WriterThread(join(temp.path, 'there'), script);
     for (const f of files) {
-      here.add(f, Buffer.from(f.content, 'utf8'));
-      await there.add(f, Buffer.from(f.content, 'utf8'));
+      here.add(f);
+      await there.add(f);
     }
-    await there.finish();
+    const entries = await there.settle();
+    await there.stop();
     const expected = tree(join(temp.path, 'here'));
     expect(expected.size).toBe(files.length);
     expect(tree(join(temp.path, 'there'))).toEqual(expected);
+    expect(entries).toEqual(await here.settle());
+    const hello = entries.find((e) => e.path === 'docs/runbooks/svc.md');
+    expect(hello).toEqual({ path: 'docs/runbooks/svc.md', sha256: createHash('sha256').update('# é ✓\n', 'utf8').digest('hex'), executable: false });
+    expect(entries.find((e) => e.path === 'scripts/svc/backup.sh')?.executable).toBe(true);
+  });
+
+  it('encodes text whose UTF-8 is longer than its length into a batch without cutting it', async () => {
+    // 3-byte characters filling more than a batch, after a file that leaves the batch part-used.
+    const wide = [
+      { path: 'first.txt', content: 'x'.repeat(1000) },
+      { path: 'wide.txt', content: '✓'.repeat(2 * 1024 * 1024) },
+      { path: 'small.txt', content: 'é'.repeat(10) },
+    ];
+    const writer = new WriterThread(join(temp.path, 'wide'), script);
+    for (const f of wide) await writer.add(f);
+    const entries = await writer.settle();
+    await writer.stop();
+    for (const f of wide) {
+      expect(readFileSync(join(temp.path, 'wide', f.path), 'utf8')).toBe(f.content);
+      expect(entries.find((e) => e.path === f.path)?.sha256).toBe(createHash('sha256').update(f.content, 'utf8').digest('hex'));
+    }
   });
 
   it('reports the first write that fails, with the reason, and takes no more files', async () => {
     const root = join(temp.path, 'failing');
     const writer = new WriterThread(root, script);
-    await writer.add({ path: 'a', content: '' }, Buffer.from('file\n'));
-    await writer.add({ path: 'a/b', content: '' }, Buffer.from('a file under a file\n')); // cannot exist
-    await expect(writer.finish()).rejects.toThrow(/ENOTDIR|EEXIST|not a directory|file already exists/i);
-    expect(() => writer.add({ path: 'c', content: '' }, Buffer.from('x'))).toThrow();
+    await writer.add({ path: 'a', content: 'file\n' });
+    await writer.add({ path: 'a/b', content: 'a file under a file\n' }); // cannot exist
+    await expect(writer.settle()).rejects.toThrow(/ENOTDIR|EEXIST|not a directory|file already exists/i);
+    expect(() => writer.add({ path: 'c', content: 'x' })).toThrow();
     await writer.stop();
     expect(existsSync(join(root, 'c'))).toBe(false);
   });

@@ -15,7 +15,7 @@ import {
 } from '../../src/emitters/aws/bucket-config.js';
 import { awsCronExpressions, backupScheduleExpressions, CronConversionError, toAwsCron } from '../../src/emitters/aws/cron.js';
 import { gfsExpirationDays, gfsSpanDays, gfsTagFor } from '../../src/emitters/aws/gfs.js';
-import { backupWriterPolicy, kmsKeyResource, type PolicyDocument } from '../../src/emitters/aws/iam.js';
+import { backupWriterPolicy, kmsKeyResource, MANAGED_POLICY_MAX_CHARS, policySize, type PolicyDocument } from '../../src/emitters/aws/iam.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import { awsEnv, requireTool, run, runOk, uniqueBucket, useS3, useTempDir } from '../harness/index.js';
 
@@ -460,6 +460,42 @@ describe('aws emitter: IAM', () => {
     expect(r.RestoreReaderPolicy.Properties.PolicyDocument).toEqual(doc('restore-reader'));
     expect(r.VerifyReaderPolicy.Properties.PolicyDocument).toEqual(doc('verify-reader'));
     expect(doc('backup-writer')).toEqual(backupWriterPolicy(policy));
+  });
+
+  it('every document fits in a managed policy: past about 30 services the roles get the policy prefix, not each service prefix', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const sizes = (documents: Artifact[]) =>
+      documents.filter((a) => a.path.startsWith('aws/iam/')).map((a) => ({ path: a.path, document: JSON.parse(a.content) as PolicyDocument }));
+    // The small policy keeps one grant per service prefix.
+    for (const { document } of sizes(artifacts)) expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+    expect(doc('backup-writer').Statement[0]!.Resource).toContain('arn:aws:s3:::shop-backups-use1/shop/orders-db/*');
+    for (const n of [20, 200]) {
+      const big = load(generatePolicy(n));
+      const files = sizes(build(big));
+      expect(files.map((f) => f.path)).toEqual(['aws/iam/backup-writer.json', 'aws/iam/restore-reader.json', 'aws/iam/verify-reader.json']);
+      for (const { document } of files) {
+        expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+        // IAM counts no whitespace: compact JSON is the size it sees.
+        expect(JSON.stringify(document).replace(/\s/g, '').length).toBe(policySize(document));
+      }
+      const writer = files[0]!.document;
+      const objects = writer.Statement.filter((s) => s.Effect === 'Allow' && s.Action.includes('s3:PutObject')).flatMap((s) => s.Resource);
+      const reader = files[1]!.document.Statement.filter((s) => s.Action.includes('s3:GetObject')).flatMap((s) => s.Resource);
+      if (n === 20) {
+        // Still one grant per service prefix and bucket.
+        expect(objects.length).toBeGreaterThan(20);
+        for (const arn of objects) expect(arn).toMatch(new RegExp(`^arn:aws:s3:::[a-z0-9.-]+/bench-${n}/svc-\\d+/\\*$`));
+      } else {
+        // Every service prefix would be ~13,000 characters: each bucket grants the policy's prefix instead.
+        expect(objects).toEqual(['arn:aws:s3:::bench-backups-use1/bench-200/*', 'arn:aws:s3:::bench-backups-usw2/bench-200/*']);
+        expect(reader).toEqual(objects);
+        for (const s of writer.Statement.filter((x) => x.Action.includes('s3:ListBucket'))) {
+          expect(s.Condition?.StringLike?.['s3:prefix']).toEqual(['bench-200/', 'bench-200/*']);
+        }
+      }
+      // Never a delete, whichever form.
+      for (const s of writer.Statement.filter((x) => x.Effect === 'Allow')) for (const a of s.Action) expect(a).not.toMatch(/Delete/);
+    }
   });
 
   it('KMS aliases are matched with kms:ResourceAliases, key ARNs directly', () => {

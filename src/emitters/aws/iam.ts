@@ -23,6 +23,32 @@ export interface PolicyDocument {
 
 const uniqSorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
+/**
+ * IAM's limit on a managed policy document: 6,144 characters, whitespace not counted (IAM quotas,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The CloudFormation
+ * stack attaches these documents as managed policies, so they must fit.
+ */
+export const MANAGED_POLICY_MAX_CHARS = 6_144;
+
+/** A document's size as IAM counts it: compact JSON, which has no whitespace outside its strings. */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).length;
+}
+
+/**
+ * The key prefixes a role is granted in a bucket: each service's own prefix, or, when listing them
+ * would not fit in a managed policy (from about 30 services on), the policy's prefix that holds them all.
+ */
+type PrefixScope = (policy: Policy, services: Service[]) => string[];
+const servicePrefixes: PrefixScope = (policy, services) => services.map((s) => servicePrefix(policy, s));
+const policyPrefix: PrefixScope = (policy) => [`${policy.name}/`];
+
+/** The document listing every service prefix, or the one granting the policy's prefix when that does not fit. */
+function fitted(build: (scope: PrefixScope) => PolicyDocument): PolicyDocument {
+  const exact = build(servicePrefixes);
+  return policySize(exact) <= MANAGED_POLICY_MAX_CHARS ? exact : build(policyPrefix);
+}
+
 /** The document, with any repeated Sid (bucket names differing only in punctuation) numbered. */
 function document(statements: Statement[]): PolicyDocument {
   const seen = new Map<string, number>();
@@ -125,9 +151,9 @@ function listStatements(sid: string, actions: string[], entries: { bucket: strin
   }));
 }
 
-/** Object ARNs of every service prefix in every bucket it writes to. */
-function servicePrefixArns(policy: Policy): string[] {
-  return uniqSorted(serviceBuckets(policy).flatMap((b) => b.services.map((s) => `${s3BucketArn(b.bucket)}/${servicePrefix(policy, s)}*`)));
+/** Object ARNs of the granted prefixes in every bucket that holds service backups. */
+function prefixArns(policy: Policy, scope: PrefixScope): string[] {
+  return uniqSorted(serviceBuckets(policy).flatMap((b) => scope(policy, b.services).map((prefix) => `${s3BucketArn(b.bucket)}/${prefix}*`)));
 }
 
 /** Actions the backup writer must never have, denied explicitly so no other attached policy can grant them. */
@@ -149,16 +175,20 @@ export const WRITER_DENIED_ACTIONS = [
 
 /**
  * The backup writer (backup.sh): put objects (and their GFS tag) under each service prefix of
- * each bucket the service writes to, abort its own failed multipart uploads, list its prefixes
- * (to find the previous backup for the GFS tag), encrypt with the buckets' KMS keys. No delete,
- * no configuration change: those are denied explicitly.
+ * each bucket the service writes to (the policy's prefix when the list does not fit), abort its own
+ * failed multipart uploads, list its prefixes (to find the previous backup for the GFS tag), encrypt
+ * with the buckets' KMS keys. No delete, no configuration change: those are denied explicitly.
  */
 export function backupWriterPolicy(policy: Policy): PolicyDocument {
+  return fitted((scope) => backupWriterDocument(policy, scope));
+}
+
+function backupWriterDocument(policy: Policy, scope: PrefixScope): PolicyDocument {
   const buckets = serviceBuckets(policy);
   const statements: Statement[] = [];
   if (buckets.length) {
-    statements.push({ Sid: 'WriteBackups', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging'], Resource: servicePrefixArns(policy) });
-    statements.push(...listStatements('ListPrefixes', ['s3:ListBucket'], buckets.map((b) => ({ bucket: b.bucket, prefixes: b.services.map((s) => servicePrefix(policy, s)) }))));
+    statements.push({ Sid: 'WriteBackups', Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging'], Resource: prefixArns(policy, scope) });
+    statements.push(...listStatements('ListPrefixes', ['s3:ListBucket'], buckets.map((b) => ({ bucket: b.bucket, prefixes: scope(policy, b.services) }))));
     statements.push(...kmsStatements(policy, 'EncryptWith', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], buckets));
     statements.push({
       Sid: 'NeverDestroy',
@@ -170,17 +200,24 @@ export function backupWriterPolicy(policy: Policy): PolicyDocument {
   return document(statements);
 }
 
-/** The restore reader (restore.sh, verify.sh): list and read the service prefixes, restore archived objects, decrypt. */
+/**
+ * The restore reader (restore.sh, verify.sh): list and read the service prefixes (the policy's prefix
+ * when the list does not fit), restore archived objects, decrypt.
+ */
 export function restoreReaderPolicy(policy: Policy): PolicyDocument {
+  return fitted((scope) => restoreReaderDocument(policy, scope));
+}
+
+function restoreReaderDocument(policy: Policy, scope: PrefixScope): PolicyDocument {
   const buckets = serviceBuckets(policy);
   const statements: Statement[] = [];
   if (buckets.length) {
-    statements.push(...listStatements('ListPrefixes', ['s3:ListBucket', 's3:ListBucketVersions'], buckets.map((b) => ({ bucket: b.bucket, prefixes: b.services.map((s) => servicePrefix(policy, s)) }))));
+    statements.push(...listStatements('ListPrefixes', ['s3:ListBucket', 's3:ListBucketVersions'], buckets.map((b) => ({ bucket: b.bucket, prefixes: scope(policy, b.services) }))));
     statements.push({
       Sid: 'ReadBackups',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:RestoreObject'],
-      Resource: servicePrefixArns(policy),
+      Resource: prefixArns(policy, scope),
     });
     statements.push(...kmsStatements(policy, 'DecryptWith', ['kms:Decrypt'], buckets));
   }
@@ -253,7 +290,7 @@ const documentsOf = new WeakMap<Policy, Record<AccessRole, PolicyDocument>>();
 
 /**
  * The three documents, built once per policy: the CloudFormation stack and the aws/iam files both
- * embed them (at 10,000 services each one lists 10,000 prefixes). Shared: callers must not modify them.
+ * embed them. Shared: callers must not modify them.
  */
 export function accessPolicies(policy: Policy): Readonly<Record<AccessRole, PolicyDocument>> {
   let documents = documentsOf.get(policy);

@@ -1,5 +1,29 @@
 // Generates a large, realistic policy (N services across kinds and tiers) for benchmarks.
 // Deterministic: the same N gives the same bytes.
+
+// Services per storage target: S3 accepts 1,000 lifecycle rules per bucket (lint rule lifecycle-rule-limit),
+// and these services need ~2.4 rules each on average, so a large fleet spreads over several storage targets.
+export const SERVICES_PER_STORAGE = 300;
+
+const storageTarget = (k) => (k === 0 ? 'primary' : `shard-${k}`);
+
+function storageLines(k) {
+  const suffix = k === 0 ? '' : `-${k}`;
+  return [
+    `  ${storageTarget(k)}:`,
+    '    type: s3',
+    `    bucket: bench-backups${suffix}-use1`,
+    '    region: us-east-1',
+    '    replicas:',
+    `      - { bucket: bench-backups${suffix}-usw2, region: us-west-2 }`,
+    '    object_lock: { mode: governance, days: 14 }',
+    '    expire_after: 800d',
+    '    transitions:',
+    '      - { after: 30d, class: STANDARD_IA }',
+    '      - { after: 180d, class: GLACIER }',
+  ];
+}
+
 export function generatePolicy(serviceCount) {
   const lines = [];
   lines.push(
@@ -17,17 +41,7 @@ export function generatePolicy(serviceCount) {
     '    method: age',
     '    recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p]',
     'storage:',
-    '  primary:',
-    '    type: s3',
-    '    bucket: bench-backups-use1',
-    '    region: us-east-1',
-    '    replicas:',
-    '      - { bucket: bench-backups-usw2, region: us-west-2 }',
-    '    object_lock: { mode: governance, days: 14 }',
-    '    expire_after: 800d',
-    '    transitions:',
-    '      - { after: 30d, class: STANDARD_IA }',
-    '      - { after: 180d, class: GLACIER }',
+    ...Array.from({ length: Math.max(1, Math.ceil(serviceCount / SERVICES_PER_STORAGE)) }, (_, k) => storageLines(k)).flat(),
     'tiers:',
     '  tier1: { title: Critical, rto: 2h, rpo: 1h, retention: 30d, restore_test: monthly, dr_drill: quarterly, min_regions: 2, immutable: true }',
     '  tier2: { title: Important, rto: 8h, rpo: 24h, retention: 90d, restore_test: monthly }',
@@ -48,6 +62,8 @@ export function generatePolicy(serviceCount) {
     lines.push(`    tier: ${tier}`);
     lines.push(`    kind: ${kind}`);
     lines.push(`    owner: team-${i % 17}`);
+    const shard = Math.floor(i / SERVICES_PER_STORAGE);
+    if (shard > 0) lines.push(`    storage: ${storageTarget(shard)}`);
     if (kind === 'postgresql') lines.push(`    postgresql: { host: db-${i}.internal, port: 5432, database: app${i}, user: backup, pitr: ${i % 2 === 0} }`);
     if (kind === 'files') lines.push(`    paths: [/srv/app-${i}, /etc/app-${i}]`, '    exclude: ["*.tmp"]');
     if (kind === 'kubernetes') lines.push(`    namespaces: { include: [ns-${i}], exclude: [kube-system] }`, '    snapshot_volumes: true');

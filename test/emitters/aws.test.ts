@@ -9,8 +9,10 @@ import {
   bucketEncryption,
   bucketVersioning,
   lifecycleConfiguration,
+  lifecycleRuleCount,
   objectLockConfiguration,
   replicationConfiguration,
+  servicesInBucket,
   type LifecycleRule,
 } from '../../src/emitters/aws/bucket-config.js';
 import { awsCronExpressions, backupScheduleExpressions, CronConversionError, toAwsCron } from '../../src/emitters/aws/cron.js';
@@ -257,6 +259,20 @@ describe('aws emitter: S3 lifecycle', () => {
         expect(days).toBeGreaterThanOrEqual(1);
         for (const t of r.Transitions ?? []) expect(t.Days).toBeLessThan(days);
       }
+    }
+  });
+
+  it('lint counts the rules it does not build exactly as the build writes them (lifecycle-rule-limit)', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    for (const p of [policy, load(generatePolicy(40)), load(generatePolicy(700))]) {
+      let buckets = 0;
+      for (const storage of p.storage.values()) {
+        for (const { bucket } of [{ bucket: storage.bucket }, ...storage.replicas]) {
+          buckets++;
+          expect(lifecycleRuleCount(storage, servicesInBucket(p, bucket)), bucket).toBe(lifecycleConfiguration(p, storage, bucket).Rules.length);
+        }
+      }
+      expect(buckets).toBeGreaterThan(1);
     }
   });
 

@@ -9,6 +9,7 @@ import { rule as immutableBackups } from './immutable-backups.js';
 import { rule as invalidValue } from './invalid-value.js';
 import { rule as lifecycleConstraints } from './lifecycle-constraints.js';
 import { rule as lifecycleRetention } from './lifecycle-retention.js';
+import { rule as lifecycleRuleLimit } from './lifecycle-rule-limit.js';
 import { rule as objectivesDefined } from './objectives-defined.js';
 import { rule as ownerRequired } from './owner-required.js';
 import { rule as plaintextSecret } from './plaintext-secret.js';
@@ -38,6 +39,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
   archiveVsRto,
   lifecycleConstraints,
   lifecycleRetention,
+  lifecycleRuleLimit,
   retentionCompliance,
   immutableBackups,
   replicaKmsKey,

@@ -84,6 +84,10 @@ export const SOURCES = {
     title: 'Amazon S3 User Guide: Archive retrieval options (GLACIER Standard 3–5 h, DEEP_ARCHIVE within 12 h)',
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/restoring-objects-retrieval-options.html',
   },
+  lifecycleRules: {
+    title: 'Amazon S3 API Reference: PutBucketLifecycleConfiguration (a configuration holds up to 1,000 rules)',
+    url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html',
+  },
   lifecycleExpiration: {
     title: 'Amazon S3 API Reference: LifecycleExpiration',
     url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html',

@@ -6,6 +6,7 @@
  */
 import type { Encryption, Policy, Service, StorageClass, StorageTarget } from '../../model/types.js';
 import { RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
+import { GFS_PERIODS } from '../../model/types.js';
 import { gfsExpirationDays } from './gfs.js';
 import { byName, fit } from '../layout.js';
 import { ceilDays, s3BucketArn, writesToS3 } from './names.js';
@@ -50,14 +51,29 @@ export function hasPgBackRestRepository(service: Service): boolean {
   return service.kind === 'postgresql' && (service.continuous?.value === true || service.postgresql?.pitr === true);
 }
 
-/** Every storage bucket name that belongs to `storage` (primary and replicas). */
-function storageHasBucket(storage: StorageTarget, bucket: string): boolean {
-  return storageBuckets(storage).some((b) => b.bucket === bucket);
-}
+/** The services writing into each bucket, built once per policy (lint and several emitters ask for every bucket). */
+const servicesByBucket = new WeakMap<Policy, Map<string, Service[]>>();
 
-/** Services that write objects into `bucket` (any storage that lists it), sorted by name. */
-export function servicesInBucket(policy: Policy, bucket: string): Service[] {
-  return policy.services.filter((s) => writesToS3(s) && storageHasBucket(s.storage!, bucket)).sort(byName);
+/** Services that write objects into `bucket` (any storage that lists it), sorted by name. Shared: do not modify. */
+export function servicesInBucket(policy: Policy, bucket: string): readonly Service[] {
+  let byBucket = servicesByBucket.get(policy);
+  if (!byBucket) {
+    byBucket = new Map();
+    const bucketsOf = new Map<StorageTarget, string[]>();
+    for (const service of [...policy.services].sort(byName)) {
+      if (!writesToS3(service)) continue;
+      const storage = service.storage!;
+      let buckets = bucketsOf.get(storage);
+      if (!buckets) bucketsOf.set(storage, (buckets = [...new Set(storageBuckets(storage).map((b) => b.bucket))]));
+      for (const name of buckets) {
+        const list = byBucket.get(name);
+        if (list) list.push(service);
+        else byBucket.set(name, [service]);
+      }
+    }
+    servicesByBucket.set(policy, byBucket);
+  }
+  return byBucket.get(bucket) ?? [];
 }
 
 /** A service's effective retention in whole days (rounded up), or null when it has none. */
@@ -112,6 +128,22 @@ function rule(id: string, filter: LifecycleFilter, storage: StorageTarget, expir
  * - `drc-bucket-cleanup`: incomplete multipart uploads aborted after 7 days and expired object
  *   delete markers removed, on the whole bucket.
  */
+/** A service's grandfather-father-son `keep:` counts, or null without any. */
+function gfsKeep(service: Service): NonNullable<NonNullable<Service['retention']>['value']['keep']> | null {
+  const keep = service.retention?.value.keep;
+  return keep && Object.keys(keep).length > 0 ? keep : null;
+}
+
+/**
+ * How many rules lifecycleConfiguration writes for a bucket of `storage` holding `services`, without
+ * building them (lint's lifecycle-rule-limit; test/emitters/aws.test.ts checks that the two agree).
+ */
+export function lifecycleRuleCount(storage: StorageTarget, services: readonly Service[]): number {
+  let count = expireAfterDays(storage) === null ? 1 : 2; // the clean-up rule, and expire_after's
+  for (const service of services) count += (hasPgBackRestRepository(service) ? 2 : 1) + (gfsKeep(service) ? GFS_PERIODS.length : 0);
+  return count;
+}
+
 export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, bucket: string): LifecycleConfiguration {
   const rules: LifecycleRule[] = [];
   const cap = expireAfterDays(storage);
@@ -130,8 +162,8 @@ export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, b
     } else {
       rules.push(rule(`drc-${service.name}`, { Prefix: prefix }, own, days));
     }
-    const keep = service.retention?.value.keep;
-    if (keep && Object.keys(keep).length > 0) {
+    const keep = gfsKeep(service);
+    if (keep) {
       for (const { period, days: tagDays } of gfsExpirationDays(keep, days ?? Number.MAX_SAFE_INTEGER)) {
         const filter = { And: { Prefix: prefix, Tags: [{ Key: RETENTION_TAG, Value: period }] } };
         rules.push(rule(`drc-${service.name}-${period}`, filter, own, tagDays));

@@ -39,7 +39,7 @@ export function policySize(document: PolicyDocument): number {
  * The key prefixes a role is granted in a bucket: each service's own prefix, or, when listing them
  * would not fit in a managed policy (from about 30 services on), the policy's prefix that holds them all.
  */
-type PrefixScope = (policy: Policy, services: Service[]) => string[];
+type PrefixScope = (policy: Policy, services: readonly Service[]) => string[];
 const servicePrefixes: PrefixScope = (policy, services) => services.map((s) => servicePrefix(policy, s));
 const policyPrefix: PrefixScope = (policy) => [`${policy.name}/`];
 
@@ -70,7 +70,7 @@ export function allBuckets(policy: Policy): { bucket: string; region: string; pr
 }
 
 /** Buckets that hold service backups, each with the services that write there. */
-function serviceBuckets(policy: Policy): { bucket: string; region: string; services: Service[] }[] {
+function serviceBuckets(policy: Policy): { bucket: string; region: string; services: readonly Service[] }[] {
   return allBuckets(policy)
     .map((b) => ({ bucket: b.bucket, region: b.region, services: servicesInBucket(policy, b.bucket) }))
     .filter((b) => b.services.length > 0);
@@ -89,7 +89,7 @@ export function kmsKeyResource(key: string, region: string): { resource: string;
  * KMS statements for `actions` on the keys used in `regions`, only through S3 (kms:ViaService).
  * Key ARNs share one statement; each alias gets its own, on the region's keys carrying that alias.
  */
-function kmsStatements(policy: Policy, sid: string, actions: string[], buckets: { region: string; services?: Service[] }[]): Statement[] {
+function kmsStatements(policy: Policy, sid: string, actions: string[], buckets: { region: string; services?: readonly Service[] }[]): Statement[] {
   const keys = new Map<string, Set<string>>(); // key → regions
   const primary = primaryRegion(policy);
   const add = (key: string | null, region: string) => {

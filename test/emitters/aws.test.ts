@@ -387,7 +387,18 @@ describe('aws emitter: CloudFormation', () => {
 
   it('builds the AWS Backup plan: converted cron, lifecycle, copies, continuous, vault lock, selection, alarms', () => {
     const r = stack().Resources;
-    const planRules = r.BackupPlan!.Properties.BackupPlan.BackupPlanRule as any[];
+    // One plan per service: AWS Backup applies every rule of a plan to every resource its selections assign.
+    const plans = Object.entries(r).filter(([, v]: [string, any]) => v.Type === 'AWS::Backup::BackupPlan') as [string, any][];
+    expect(plans.map(([id, v]) => [id, v.Properties.BackupPlan.BackupPlanName])).toEqual([
+      ['BackupPlanLedgerDdb', 'drc-shop-ledger-ddb'],
+      ['BackupPlanMediaEbs', 'drc-shop-media-ebs'],
+    ]);
+    const rulesOf = (id: string) => (r[id]!.Properties.BackupPlan.BackupPlanRule as any[]).map((x) => x.RuleName);
+    expect(rulesOf('BackupPlanLedgerDdb')).toEqual(['ledger-ddb', 'ledger-ddb-continuous']);
+    expect(rulesOf('BackupPlanMediaEbs')).toEqual(['media-ebs', 'media-ebs-2']);
+    expect(r.BackupSelectionLedgerDdb!.Properties.BackupPlanId).toEqual({ Ref: 'BackupPlanLedgerDdb' });
+    expect(r.BackupSelectionMediaEbs!.Properties.BackupPlanId).toEqual({ Ref: 'BackupPlanMediaEbs' });
+    const planRules = plans.flatMap(([, v]) => v.Properties.BackupPlan.BackupPlanRule as any[]);
     const rule = (name: string) => planRules.find((x) => x.RuleName === name);
     expect(rule('ledger-ddb').ScheduleExpression).toBe('cron(0 */4 ? * * *)');
     expect(rule('ledger-ddb').Lifecycle).toEqual({ MoveToColdStorageAfterDays: 90, DeleteAfterDays: 400 });
@@ -409,10 +420,16 @@ describe('aws emitter: CloudFormation', () => {
     }
     expect(r.BackupVaultSilver!.Properties.LockConfiguration).toBeUndefined();
     expect(r.BackupSelectionLedgerDdb!.Properties.BackupSelection.Resources).toEqual(['arn:aws:dynamodb:us-east-1:111122223333:table/ledger']);
-    expect(r.BackupSelectionMediaEbs!.Properties.BackupSelection.ListOfTags).toEqual([
-      { ConditionType: 'STRINGEQUALS', ConditionKey: 'backup', ConditionValue: 'media' },
-      { ConditionType: 'STRINGEQUALS', ConditionKey: 'env', ConditionValue: 'prod' },
-    ]);
+    // Two tags must both match: Conditions (AND) on every resource, not ListOfTags (OR).
+    const media = r.BackupSelectionMediaEbs!.Properties.BackupSelection;
+    expect(media.ListOfTags).toBeUndefined();
+    expect(media.Resources).toEqual(['*']);
+    expect(media.Conditions).toEqual({
+      StringEquals: [
+        { ConditionKey: 'aws:ResourceTag/backup', ConditionValue: 'media' },
+        { ConditionKey: 'aws:ResourceTag/env', ConditionValue: 'prod' },
+      ],
+    });
     const alarm = r.AlarmGoldBackupJobsFailed!.Properties;
     expect(alarm).toMatchObject({ Namespace: 'AWS/Backup', MetricName: 'NumberOfBackupJobsFailed', Dimensions: [{ Name: 'BackupVaultName', Value: { Ref: 'BackupVaultGold' } }] });
   });
@@ -608,7 +625,7 @@ services:
     const out = build(p);
     expect(out.map((a) => a.path)).toEqual(['aws/cloudformation/backup-stack.yaml', 'aws/cloudformation/replica-us-west-2.yaml']);
     const stack = parse(out[0]!.content);
-    const rule = stack.Resources.BackupPlan.Properties.BackupPlan.BackupPlanRule[0];
+    const rule = stack.Resources.BackupPlanTable.Properties.BackupPlan.BackupPlanRule[0];
     expect(rule.ScheduleExpression).toBe('cron(0 * ? * * *)');
     expect(rule.Lifecycle).toEqual({ DeleteAfterDays: 7 });
     // 'yes' must stay a string under YAML 1.1

@@ -23,7 +23,7 @@ import {
 } from './bucket-config.js';
 import { backupScheduleExpressions } from './cron.js';
 import { accessPolicies, allBuckets, replicationRolePolicy, type PolicyDocument } from './iam.js';
-import { byName, fit, logicalId } from '../layout.js';
+import { fit, logicalId } from '../layout.js';
 import { sortedServices } from './names.js';
 
 type Json = unknown;
@@ -179,8 +179,13 @@ export function vaultName(policy: Policy, service: Service): string {
   return fit(`drc-${policy.name}-${tier}`, 50);
 }
 
-export function planName(policy: Policy): string {
-  return fit(`drc-${policy.name}`, 50);
+/**
+ * A service's backup plan. One plan per service: AWS Backup applies every rule of a plan to every
+ * resource any of its selections assigns, so one plan for all services would back up each service's
+ * resources on every other service's schedule and retention.
+ */
+export function planName(policy: Policy, service: Service): string {
+  return fit(`drc-${policy.name}-${service.name}`, 50);
 }
 
 /** Regions a service's recovery points are copied to: its regions other than the plan's region. */
@@ -304,6 +309,26 @@ const BACKUP_ALARMS: [metric: string, id: string, description: string][] = [
   ['NumberOfCopyJobsFailed', 'copy-jobs-failed', 'a cross-region copy job failed'],
 ];
 
+/**
+ * The resources a service's plan backs up. AWS Backup ORs `ListOfTags` and ANDs `Conditions`
+ * (aws-facts §3.6): one tag is a `ListOfTags` entry; several tags must all match, so they become
+ * `Conditions` on the service's ARNs, or on every resource (`*`) when it names none.
+ */
+function backupSelection(service: Service): Record<string, Json> {
+  const selection: Record<string, Json> = { SelectionName: fit(service.name, 50), IamRoleArn: getAtt('BackupServiceRole', 'Arn') };
+  const tags = service.resources?.tags ?? {};
+  const keys = Object.keys(tags).sort();
+  const arns = [...service.arns].sort();
+  if (keys.length === 1) selection.ListOfTags = [{ ConditionType: 'STRINGEQUALS', ConditionKey: keys[0]!, ConditionValue: tags[keys[0]!]! }];
+  if (keys.length > 1) {
+    selection.Resources = arns.length ? arns : ['*'];
+    selection.Conditions = { StringEquals: keys.map((k) => ({ ConditionKey: `aws:ResourceTag/${k}`, ConditionValue: tags[k]! })) };
+  } else if (arns.length) {
+    selection.Resources = arns;
+  }
+  return selection;
+}
+
 function awsBackupResources(policy: Policy, resources: Resources, template: Record<string, Json>): void {
   const services = awsBackupServices(policy);
   if (services.length === 0) return;
@@ -313,16 +338,6 @@ function awsBackupResources(policy: Policy, resources: Resources, template: Reco
     const tier = rules[0]!.service.tier;
     resources[ids.vault(tier?.name ?? 'default')] = vaultResource(name, vaultLock(policy, rules), tier);
   }
-  resources.BackupPlan = {
-    Type: 'AWS::Backup::BackupPlan',
-    Properties: {
-      BackupPlan: {
-        BackupPlanName: planName(policy),
-        BackupPlanRule: [...allRules].sort((a, b) => byName(a.service, b.service)).map((r) => r.rule),
-      },
-      BackupPlanTags: { 'drc-policy': policy.name },
-    },
-  };
   resources.BackupServiceRole = {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -336,19 +351,24 @@ function awsBackupResources(policy: Policy, resources: Resources, template: Reco
       ],
     },
   };
+  const rulesOf = new Map<Service, Json[]>();
+  for (const r of allRules) {
+    const list = rulesOf.get(r.service);
+    if (list) list.push(r.rule);
+    else rulesOf.set(r.service, [r.rule]);
+  }
   for (const service of services) {
-    const selection: Record<string, Json> = {
-      SelectionName: fit(service.name, 50),
-      IamRoleArn: getAtt('BackupServiceRole', 'Arn'),
+    const plan = logicalId('backup-plan', service.name);
+    resources[plan] = {
+      Type: 'AWS::Backup::BackupPlan',
+      Properties: {
+        BackupPlan: { BackupPlanName: planName(policy, service), BackupPlanRule: rulesOf.get(service) ?? [] },
+        BackupPlanTags: { 'drc-policy': policy.name, 'drc-service': service.name },
+      },
     };
-    const tags = Object.keys(service.resources?.tags ?? {}).sort();
-    if (tags.length) {
-      selection.ListOfTags = tags.map((k) => ({ ConditionType: 'STRINGEQUALS', ConditionKey: k, ConditionValue: service.resources!.tags[k]! }));
-    }
-    if (service.arns.length) selection.Resources = [...service.arns].sort();
     resources[logicalId('backup-selection', service.name)] = {
       Type: 'AWS::Backup::BackupSelection',
-      Properties: { BackupPlanId: ref('BackupPlan'), BackupSelection: selection },
+      Properties: { BackupPlanId: ref(plan), BackupSelection: backupSelection(service) },
     };
   }
   const hasCopies = allRules.some((r) => r.rule.CopyActions !== undefined);

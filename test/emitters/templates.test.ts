@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate } from '../../src/emitters/templates.js';
+import fc from 'fast-check';
+import { compileTemplate, markdownCell } from '../../src/emitters/templates.js';
 
 // Handlebars' own `each`, compiled with the same options drc uses, as the reference.
 const reference = Handlebars.create();
@@ -36,5 +37,35 @@ describe('templates: {{#each}} joined in chunks', () => {
     // eslint-disable-next-line no-sparse-arrays
     const data = { title: 't', rows: [{ name: 'a', tags: [] }, , { name: 'c', tags: [] }], byKey: {} };
     expect(mine(data)).toBe(theirs(data));
+  });
+});
+
+describe('templates: markdownCell', () => {
+  // The escaping as a chain of replacements, in the order that makes each one see only original text.
+  const chain = (text: string) =>
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/\|/g, '\\|')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\r?\n/g, '<br>')
+      .replace(/([`*_[\]])/g, '\\$1');
+
+  it('escapes in one pass exactly what the chain of replacements escapes, cached or not', () => {
+    const special = fc.constantFrom('\\', '|', '<', '>', '\r', '\n', '\r\n', '`', '*', '_', '[', ']', 'a', ' ', 'é', '&');
+    const cell = fc.array(special, { maxLength: 90 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(cell, (text) => {
+        expect(markdownCell(text)).toBe(chain(text));
+        expect(markdownCell(text)).toBe(chain(text)); // the second time from the cache (short values)
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a cell stays one table cell: no raw pipe or line break survives', () => {
+    expect(markdownCell('a | b\r\nc\nd <x> `y` *z* _w_ [v] \\')).toBe('a \\| b<br>c<br>d &lt;x&gt; \\`y\\` \\*z\\* \\_w\\_ \\[v\\] \\\\');
+    expect(markdownCell(null)).toBe('');
+    expect(markdownCell(42)).toBe('42');
   });
 });

@@ -49,6 +49,10 @@ export const METRICS = {
   restoreTestLastStatus: 'drc_restore_test_last_status',
 } as const;
 
+/** Service kinds that get scripts (scripts/<service>/); the other kinds are backed up by Velero or AWS Backup. */
+export const SCRIPT_KINDS = ['postgresql', 'files', 's3-bucket'] as const;
+export type ScriptKind = (typeof SCRIPT_KINDS)[number];
+
 /** Labels on every metric. */
 export const METRIC_LABELS = ['service', 'tier', 'region'] as const;
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { summarize } from '../../src/diagnostics.js';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { emit } from '../../src/emitters/docs/index.js';
+import { policyAlerts } from '../../src/emitters/monitoring/alerts.js';
+import { emit as emitMonitoring } from '../../src/emitters/monitoring/index.js';
+import { requireTool, runOk, useTempDir } from '../harness/index.js';
 import { checkpointMinutes } from '../../src/emitters/docs/model.js';
 import type { Artifact } from '../../src/emitters/types.js';
 
@@ -144,6 +150,8 @@ function splitRow(line: string): string[] {
   return cells;
 }
 
+const tempDir = useTempDir('drc-docs');
+
 describe('docs emitter', () => {
   const built = build(POLICY);
 
@@ -249,6 +257,63 @@ describe('docs emitter', () => {
     expect(rowOf(gold, 'ledger').slice(1, 3)).toEqual(['30 minutes', '15 minutes']);
   });
 
+  it('each runbook lists exactly the alerts whose runbook_url points at it, each with when it fires', () => {
+    const lint = lintText(POLICY, 'drc.yaml');
+    const context = { policy: lint.policy!, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' };
+    const rules = parse([...emitMonitoring(context)].find((a) => a.path.endsWith('backup-alerts.yml'))!.content) as {
+      groups: { rules: { alert: string; labels: { service: string }; annotations: { runbook_url: string } }[] }[];
+    };
+    const expected = new Map<string, string[]>();
+    for (const rule of rules.groups.flatMap((g) => g.rules)) {
+      const service = rule.labels.service;
+      expect(rule.annotations.runbook_url).toBe(`https://runbooks.shop.example/${service}`);
+      const names = expected.get(service) ?? [];
+      if (!names.includes(rule.alert)) names.push(rule.alert);
+      expected.set(service, names);
+    }
+    const kinds = new Set<string>();
+    for (const [service, names] of expected) {
+      const runbook = built.file(`docs/runbooks/${service}.md`);
+      const rows = section(runbook, '## Alerts').split('\n').filter((l) => l.startsWith('| Drc'));
+      expect(rows.map((r) => splitRow(r)[0]), service).toEqual(names);
+      for (const r of rows) expect(splitRow(r)[1]!.length, r).toBeGreaterThan(20);
+      for (const n of names) kinds.add(n);
+    }
+    // The fixture reaches the script, WAL and Velero alerts.
+    expect([...kinds]).toEqual(expect.arrayContaining(['DrcBackupTooOld', 'DrcWalArchiveStale', 'DrcVeleroBackupTooOld', 'DrcRestoreTestOverdue']));
+  });
+
+  it('a service without a restore-test script gets a snippet that records one: shellcheck-clean, valid metrics, the labels its alerts expect', async () => {
+    const shellcheck = requireTool('shellcheck');
+    const promtool = requireTool('promtool');
+    for (const service of ['cluster', 'ledger']) {
+      const runbook = built.file(`docs/runbooks/${service}.md`);
+      const snippet = /No drc script runs this service's restore test[\s\S]*?\n(`{3,})sh\n([\s\S]*?)\n\1\n/.exec(runbook)?.[2];
+      expect(snippet, service).toBeDefined();
+      const dir = join(tempDir(), service);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'record.sh'), `#!/usr/bin/env bash\nset -euo pipefail\n${snippet}\n`);
+      await runOk(shellcheck, ['-s', 'bash', join(dir, 'record.sh')]);
+      const out = join(dir, 'textfile');
+      mkdirSync(out);
+      await runOk('bash', [join(dir, 'record.sh')], { env: { DRC_TEXTFILE_DIR: out } });
+      const file = `drc_${service}_restore_test.prom`;
+      expect(readdirSync(out)).toEqual([file]); // the temporary file was renamed into place
+      const metrics = readFileSync(join(out, file), 'utf8');
+      await runOk(promtool, ['check', 'metrics'], { input: metrics });
+      // The series the restore-test alerts of this service select, with their labels.
+      const alerts = policyAlerts(built.lint.policy!).find((a) => a.service.name === service)!.alerts;
+      const failed = alerts.find((a) => a.alert === 'DrcRestoreTestFailed')!.scenario.series;
+      const labels = Object.entries(failed).map(([k, v]) => `${k}="${v}"`).join(',');
+      expect(metrics).toMatch(new RegExp(`^drc_restore_test_last_success_timestamp_seconds\\{${labels}\\} \\d{10}$`, 'm'));
+      expect(metrics).toContain(`drc_restore_test_last_status{${labels}} 1\n`);
+    }
+    // Services with scripts do not get it; the AWS Backup one is told where its jobs are watched.
+    expect(built.file('docs/runbooks/orders-db.md')).not.toContain('No drc script runs');
+    expect(built.file('docs/runbooks/ledger.md')).toContain('watched by the CloudWatch alarms');
+    expect(built.file('docs/runbooks/cluster.md')).not.toContain('CloudWatch alarms');
+  });
+
   it('writes runbooks with the right script paths, regions and environment', () => {
     const orders = built.file('docs/runbooks/orders-db.md');
     expect(orders).toContain("'scripts/orders-db/restore.sh' --latest --target-db 'orders_restored' --yes");
@@ -259,7 +324,7 @@ describe('docs emitter', () => {
     expect(orders).toContain('| DRC\\_AGE\\_IDENTITY\\_FILE |');
     expect(orders).toContain('| PGHOST |');
     expect(orders).toContain('Alerts link here as https://runbooks.shop.example/orders-db.');
-    expect(orders).toContain('| DrcBackupStale |');
+    expect(orders).toContain('| DrcBackupTooOld | the newest successful backup in a region is older than the RPO');
     const assets = built.file('docs/runbooks/assets.md');
     expect(assets).toContain("'scripts/assets/restore.sh' --latest --target-dir '/srv/restore/assets' --region 'eu-central-1' --yes");
     expect(assets).not.toContain('PGHOST');

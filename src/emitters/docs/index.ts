@@ -7,7 +7,8 @@ import type { Diagnostic } from '../../diagnostics.js';
 import type { Policy, Service, Tier } from '../../model/types.js';
 import { durationWords, formatDuration } from '../../parser/values.js';
 import { FRAMEWORKS, frameworkOf, isTrueLabel, type FrameworkId } from '../../checker/rules/storage-facts.js';
-import { byPath, ENV, inPart, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
+import { byPath, ENV, inPart, metricsFileName, SCRIPT_KINDS, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
+import { alertsFor, labelsText, restoreTestLabels } from '../monitoring/alerts.js';
 import { compileTemplate, registerPartial } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
 import {
@@ -52,17 +53,6 @@ export function runbookPath(service: Pick<Service, 'name'>): string {
   return `${DOCS_DIR}/${runbookLink(service.name)}`;
 }
 
-/**
- * The alerts the monitoring family generates for every service, all annotated with the runbook URL.
- * Keep in step with src/emitters/monitoring (a shared ALERTS list in layout.ts would be better).
- */
-export const SERVICE_ALERTS: readonly { name: string; when: string }[] = [
-  { name: 'DrcBackupFailed', when: 'the last backup run failed (drc_backup_last_status == 0)' },
-  { name: 'DrcBackupStale', when: 'no successful backup for longer than the RPO (drc_backup_last_success_timestamp_seconds)' },
-  { name: 'DrcBackupMissing', when: 'the backup metrics are absent (the job never ran or its metrics file is gone)' },
-  { name: 'DrcRestoreTestFailed', when: 'the last restore test failed (drc_restore_test_last_status == 0)' },
-  { name: 'DrcRestoreTestStale', when: 'no successful restore test within the restore_test frequency' },
-];
 
 /** Markdown fence longer than any backtick run in the values shown, so no value can close a code block. */
 function fenceFor(view: unknown): string {
@@ -401,7 +391,11 @@ function runbook(policy: Policy, f: ServiceFacts): string {
     verifyScript: scripted ? f.scripts.verify : null,
     exampleKey: `${f.prefix}YYYYMMDDTHHMMSSZ/`,
     verifySteps,
-    alerts: scripted ? SERVICE_ALERTS : SERVICE_ALERTS.filter((a) => a.name.startsWith('DrcBackup')),
+    alerts: alertsFor(policy, s),
+    awsBackupJobs: s.kind === 'aws-backup',
+    restoreTestRecord: (SCRIPT_KINDS as readonly string[]).includes(s.kind)
+      ? null
+      : { textfileDir: policy.monitoring.textfileDir, file: metricsFileName(s, 'restore-test'), labels: labelsText(restoreTestLabels(policy, s)) },
   };
   view.fence = fenceFor(view);
   return runbookTemplate(view);

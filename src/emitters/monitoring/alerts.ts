@@ -114,6 +114,18 @@ export function staticLabels(policy: Policy, service: Service): Labels {
   return labels;
 }
 
+/** The labels of a service's restore-test series (what restore-test.sh writes, and what its alerts expect). */
+export function restoreTestLabels(policy: Policy, service: Service): Labels {
+  return { service: service.name, tier: tierName(service), region: service.regions[0] ?? policy.regions.primary };
+}
+
+/** Labels as the Prometheus text format and promtool series write them: `a="b",c="d"`, values escaped. */
+export function labelsText(labels: Labels): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+}
+
 function sel(labels: Labels): string {
   return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
 }
@@ -219,7 +231,9 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
         { kind: 'increase', metric: EXTERNAL_METRICS.veleroFailures, series: { schedule: main.name } },
       );
     }
-  } else {
+  } else if (service.kind !== 'aws-backup') {
+    // AWS Backup runs its own jobs and no drc script writes drc_backup_* for it: its jobs are watched by
+    // the CloudWatch alarms of the CloudFormation stack (docs/artifacts/aws.md).
     if (t.backupAge !== null) {
       const why = service.continuous?.value
         ? `the schedule's longest gap for full copies plus slack (the RPO is met by the continuous mechanism)`
@@ -279,7 +293,7 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
     );
   }
 
-  const restoreLabels: Labels = { service: name, tier, region };
+  const restoreLabels = restoreTestLabels(policy, service);
   if (t.restoreTestAge !== null) {
     add(
       'DrcRestoreTestOverdue',
@@ -313,7 +327,49 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
   return { service, alerts, baseline };
 }
 
-export function policyAlerts(policy: Policy): ServiceAlerts[] {
-  const velero = planVelero(policy);
-  return [...policy.services].sort(byName).map((s) => serviceAlerts(policy, s, velero));
+const alertsOf = new WeakMap<Policy, { all: readonly ServiceAlerts[]; byService: Map<Service, ServiceAlerts> }>();
+
+function alertsOfPolicy(policy: Policy): { all: readonly ServiceAlerts[]; byService: Map<Service, ServiceAlerts> } {
+  let found = alertsOf.get(policy);
+  if (!found) {
+    const velero = planVelero(policy);
+    const all = [...policy.services].sort(byName).map((s) => serviceAlerts(policy, s, velero));
+    alertsOf.set(policy, (found = { all, byService: new Map(all.map((a) => [a.service, a])) }));
+  }
+  return found;
+}
+
+/**
+ * Every service's alerts, by service name, built once per policy: the monitoring files and the runbooks
+ * (which list the alerts that link to them) both read them. Shared: callers must not modify them.
+ */
+export function policyAlerts(policy: Policy): readonly ServiceAlerts[] {
+  return alertsOfPolicy(policy).all;
+}
+
+/** When each alert fires, in words, for the runbooks (test/emitters/docs.test.ts: every alert has one). */
+export const ALERT_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  DrcBackupTooOld:
+    'the newest successful backup in a region is older than the RPO (for continuous services: the longest gap between full copies, plus slack)',
+  DrcBackupMetricsMissing: 'no drc_backup_last_success_timestamp_seconds series: the backup never succeeded, or its metrics file is not collected',
+  DrcBackupFailed: 'the last backup run to a region failed (drc_backup_last_status == 0)',
+  DrcWalArchiveStale: 'PostgreSQL archived its last WAL segment longer ago than the RPO (pg_stat_archiver_last_archive_age)',
+  DrcWalArchiveFailing: 'archive_command (pgbackrest archive-push) keeps failing (pg_stat_archiver_failed_count rising for 10 minutes)',
+  DrcRestoreTestOverdue: 'no successful restore test within the restore_test frequency',
+  DrcRestoreTestMissing: 'no drc_restore_test_last_success_timestamp_seconds series for 6 hours: no restore test has run, or its metrics are not collected',
+  DrcRestoreTestFailed: 'the last restore test failed (drc_restore_test_last_status == 0)',
+  DrcVeleroBackupTooOld: 'the newest successful backup of one of its Velero schedules is older than the schedule gap plus slack',
+  DrcVeleroMetricsMissing: 'Velero reports no successful backup of its main schedule: Velero is not scraped, was restarted, or the schedule is missing',
+  DrcVeleroBackupFailed: 'a backup of one of its Velero schedules failed or partially failed in the last hour',
+};
+
+/** The alerts of one service (each name once, in rule order), with when they fire. */
+export function alertsFor(policy: Policy, service: Service): { name: string; when: string }[] {
+  const own = alertsOfPolicy(policy).byService.get(service);
+  const names = [...new Set((own?.alerts ?? []).map((a) => a.alert))];
+  return names.map((name) => {
+    const when = ALERT_DESCRIPTIONS[name];
+    if (when === undefined) throw new Error(`drc: alert ${name} has no description for the runbooks`);
+    return { name, when };
+  });
 }

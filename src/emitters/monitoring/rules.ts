@@ -1,11 +1,11 @@
 /** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
 import { LazyList } from '../serialize.js';
-import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, promDuration, renderTemplate } from './alerts.js';
+import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, labelsText, promDuration, renderTemplate } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
 
-export function rulesDocument(all: ServiceAlerts[]): unknown {
+export function rulesDocument(all: readonly ServiceAlerts[]): unknown {
   const owners = all.filter((s) => s.alerts.length > 0);
   // Each group is made as it is written, and dropped once written.
   const groups = new LazyList(owners.length, function* () {
@@ -26,7 +26,7 @@ export function rulesDocument(all: ServiceAlerts[]): unknown {
 }
 
 function seriesText(metric: string, labels: Labels): string {
-  return `${metric}{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+  return `${metric}{${labelsText(labels)}}`;
 }
 
 function healthyValues(b: BaselineSeries, steps: number): string {
@@ -125,7 +125,7 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
  * or their own absent alerts would fire too (only alerts of the group's name are checked, and those read
  * only that metric). A last group with every series healthy checks that no alert fires.
  */
-export function testsDocument(all: ServiceAlerts[], rulesFile = RULES_FILE): unknown {
+export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_FILE): unknown {
   const baseline = all.flatMap((s) => s.baseline);
   const index = new BaselineIndex(baseline);
   const byMetric = new Map<string, BaselineSeries[]>();

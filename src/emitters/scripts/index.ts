@@ -30,6 +30,7 @@ import {
   storageBuckets,
   tierName,
 } from '../layout.js';
+import { SCRIPT_KINDS, type ScriptKind } from '../layout.js';
 import { toYaml, toYamlDocuments } from '../serialize.js';
 import { compileTemplate } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
@@ -43,9 +44,7 @@ import restoreTestSource from './templates/restore-test.hbs?raw';
 import verifySource from './templates/verify.hbs?raw';
 import { sha256Hex } from '../../hash.js';
 
-/** Service kinds that get scripts. */
-export const SCRIPT_KINDS = ['postgresql', 'files', 's3-bucket'] as const;
-export type ScriptKind = (typeof SCRIPT_KINDS)[number];
+export { SCRIPT_KINDS, type ScriptKind };
 
 /** Folder of the shared libraries; not a valid service name (those start with [a-z0-9]), so no collision. */
 export const LIB_DIR = 'scripts/_lib';

@@ -314,6 +314,16 @@ describe('docs emitter', () => {
     expect(built.file('docs/runbooks/cluster.md')).not.toContain('CloudWatch alarms');
   });
 
+  it('a mysql service (no scripts yet): its runbook names no script and says how it stands', () => {
+    const mysql = POLICY.replace(/services:\n/, 'services:\n  shop-mysql:\n    kind: mysql\n    mysql: { host: db.internal, port: 3306, database: shop, user: backup }\n    tier: gold\n    owner: team\n    schedule: hourly\n    storage: main\n    data_size: 1GiB\n    restore_rate: 100MiB/s\n');
+    const out = build(mysql);
+    expect(out.lint.diagnostics.filter((d) => d.rule === 'backup-not-generated').map((d) => d.path)).toEqual(['/services/shop-mysql/kind']);
+    const runbook = out.file('docs/runbooks/shop-mysql.md');
+    expect(runbook).not.toContain('scripts/shop-mysql');
+    expect(runbook).toContain('drc does not generate backup or restore scripts for MySQL services yet');
+    expect(runbook).toContain('No drc script runs this service\'s restore test');
+  });
+
   it('writes runbooks with the right script paths, regions and environment', () => {
     const orders = built.file('docs/runbooks/orders-db.md');
     expect(orders).toContain("'scripts/orders-db/restore.sh' --latest --target-db 'orders_restored' --yes");

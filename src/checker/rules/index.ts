@@ -1,6 +1,7 @@
 /** The built-in rule catalogue (policy-language.md §7), one module per rule. */
 import type { Rule } from '../rule.js';
 import { rule as archiveVsRto } from './archive-vs-rto.js';
+import { rule as backupNotGenerated } from './backup-not-generated.js';
 import { rule as clientSideEncryption } from './client-side-encryption.js';
 import { rule as crossRegion } from './cross-region.js';
 import { rule as drDrillFrequency } from './dr-drill-frequency.js';
@@ -46,4 +47,5 @@ export const BUILTIN_RULES: readonly Rule[] = [
   plaintextSecret,
   ownerRequired,
   scheduleRequired,
+  backupNotGenerated,
 ];

@@ -315,7 +315,7 @@ function whatIsBackedUp(s: Service): string {
   }
 }
 
-const HAS_SCRIPTS = new Set(['postgresql', 'mysql', 'files', 's3-bucket']);
+const HAS_SCRIPTS: ReadonlySet<string> = new Set(SCRIPT_KINDS);
 
 function environment(policy: Policy, f: ServiceFacts): { name: string; purpose: string; value: string }[] {
   const s = f.service;

@@ -4,7 +4,7 @@
  * `drc verify` all read them from here, so a backup script and the alert that watches it cannot disagree.
  */
 import { sha256Hex } from '../hash.js';
-import type { Policy, Service, StorageTarget } from '../model/types.js';
+import type { Encryption, Policy, Service, StorageTarget } from '../model/types.js';
 import type { EmitPart } from './types.js';
 
 export const SCRIPT_NAMES = ['backup.sh', 'restore.sh', 'restore-test.sh', 'verify.sh'] as const;
@@ -129,4 +129,16 @@ export function inPart(position: number, part: EmitPart | undefined): boolean {
 /** Whether the part holds the files a family's services share (part 0, or the whole family). */
 export function holdsShared(part: EmitPart | undefined): boolean {
   return !part || part.index === 0;
+}
+
+/**
+ * The KMS key for objects in `region`: the region's `replica_kms_keys` entry, else (for the
+ * policy's primary region, or when no entry exists) `kms_key`. Every artifact that names a key (bucket
+ * default encryption, IAM, the scripts' uploads, Velero's storage locations) asks this function with
+ * the policy's primary region, so they agree for a storage whose own bucket is in another region.
+ */
+export function kmsKeyForRegion(encryption: Encryption, region: string, primaryRegion: string): string | null {
+  if (encryption.atRest !== 'aws:kms') return null;
+  if (region !== primaryRegion && encryption.replicaKmsKeys[region]) return encryption.replicaKmsKeys[region]!;
+  return encryption.kmsKey ?? encryption.replicaKmsKeys[region] ?? null;
 }

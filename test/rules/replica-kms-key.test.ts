@@ -6,6 +6,11 @@ const NO_REPLICA_KEYS = BASE_HEADER.replace('  replica_kms_keys: { us-west-2: al
 const AES = NO_REPLICA_KEYS.replace('  at_rest: aws:kms\n  kms_key: alias/backup\n', '  at_rest: AES256\n');
 const svc = (name: string, body: string) => `  ${name}:\n    kind: files\n    paths: [/srv]\n    owner: team\n    schedule: hourly\n    tier: tier1\n${body}`;
 const services = (...list: string[]) => `services:\n${list.join('')}`;
+// The storage target in us-west-2 (not the policy's primary region), its replica in us-east-1 (the primary).
+const WEST = BASE_HEADER.replace('    bucket: test-backups-use1\n    region: us-east-1\n', '    bucket: test-backups-usw2\n    region: us-west-2\n').replace(
+  '      - { bucket: test-backups-usw2, region: us-west-2 }\n',
+  '      - { bucket: test-backups-use1, region: us-east-1 }\n',
+);
 
 testRule('replica-kms-key', {
   valid: [
@@ -20,9 +25,19 @@ testRule('replica-kms-key', {
       code: NO_REPLICA_KEYS + services(svc('db', '    encryption: { replica_kms_keys: { us-west-2: alias/db-usw2 } }\n')),
     },
     { name: 'no replicas', code: NO_REPLICA_KEYS.replace('    replicas:\n      - { bucket: test-backups-usw2, region: us-west-2 }\n', '') + services(svc('db', '')) },
+    {
+      // kms_key is the primary region's key, for every bucket there: the replica in us-east-1 needs no replica_kms_keys entry.
+      name: 'a storage outside the primary region, its replica in the primary region: kms_key',
+      code: WEST.replace('  replica_kms_keys: { us-west-2: alias/backup-usw2 }\n', '') + services(svc('db', '')),
+    },
     { name: 'unknown replica region: unknown-reference reports it', code: NO_REPLICA_KEYS.replace('region: us-west-2 }', 'region: us-weast-2 }') + services(svc('db', '')) },
   ],
   invalid: [
+    {
+      name: 'a storage outside the primary region, its replica in a third region without a key',
+      code: WEST.replace('region: us-east-1 }', 'region: eu-west-1 }') + services(svc('db', '')),
+      errors: [{ line: 18, path: '/storage/backups/replicas/0/region', message: 'backups: replica in eu-west-1 has no KMS key; add encryption.replica_kms_keys.eu-west-1' }],
+    },
     {
       name: 'policy-level SSE-KMS without a replica key',
       code: NO_REPLICA_KEYS + services(svc('db', '')),

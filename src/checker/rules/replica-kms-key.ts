@@ -11,7 +11,11 @@ function blockOf(encryption: Encryption, field: 'kms_key' | 'replica_kms_keys'):
   return parts.length === 1 ? 'the policy\'s `encryption`' : `\`${parts.join('.')}\``;
 }
 
-/** Whether an SSE-KMS encryption has a key for objects replicated into `region` from a bucket in `primary`. */
+/**
+ * Whether an SSE-KMS encryption names a key for objects in `region`: `kms_key` is the key of the policy's
+ * primary region, `replica_kms_keys` those of the other regions (as every emitter reads them: layout.ts
+ * kmsKeyForRegion).
+ */
 function hasKey(encryption: Encryption, primary: string, region: string): boolean {
   if (region === primary) return Boolean(encryption.kmsKey);
   return Boolean(encryption.replicaKmsKeys[region]);
@@ -26,8 +30,9 @@ export const rule: Rule = {
       'S3 does not replicate SSE-KMS objects unless the replication rule opts in and names a replica KMS key, and that key must be in the same',
       'region as the destination bucket: KMS keys are regional (aws-facts §2.3, `ReplicaKmsKeyID`). S3 does not validate the key when the',
       'replication configuration is written: a missing or wrong key makes every replication fail later, silently, so the "second region" copy',
-      'never exists. drc therefore needs a key per replica region: `encryption.replica_kms_keys.<region>`; a replica in the primary bucket\'s own',
-      'region uses `encryption.kms_key`.',
+      'never exists. drc therefore needs a key per replica region: `encryption.replica_kms_keys.<region>`; a replica in the policy\'s primary',
+      'region uses `encryption.kms_key`, which is the primary region\'s key for every bucket there (a storage target whose own bucket is in',
+      'another region is encrypted with that region\'s `replica_kms_keys` entry when there is one).',
       '',
       'The check applies when SSE-KMS (`at_rest: aws:kms`) is the effective encryption of any service that uses the storage target (its own',
       '`encryption`, `defaults:`, or the policy\'s, merged field by field); a storage target no service uses is checked against the policy-level',
@@ -59,13 +64,14 @@ export const rule: Rule = {
     }
     for (const storage of policy.storage.values()) {
       if (storage.replicas.length === 0) continue;
+      const primary = policy.regions.primary || storage.region;
       const configs = encryptions.get(storage) ?? (policy.encryption.atRest === 'aws:kms' ? [policy.encryption] : []);
       if (configs.length === 0) continue;
       storage.replicas.forEach((replica: Replica) => {
         if (!isKnownRegion(replica.region)) return;
-        const missing = configs.find((e) => !hasKey(e, storage.region, replica.region));
+        const missing = configs.find((e) => !hasKey(e, primary, replica.region));
         if (!missing) return;
-        const sameRegion = replica.region === storage.region;
+        const sameRegion = replica.region === primary;
         const field = sameRegion ? 'encryption.kms_key' : `encryption.replica_kms_keys.${replica.region}`;
         report({
           path: `${replica.at}/region`,

@@ -4,8 +4,10 @@
  * `drc verify` can compare a live bucket with exactly what the build would have written.
  * CloudFormation shapes are derived from these (cloudformation.ts), never written separately.
  */
-import type { Encryption, Policy, Service, StorageClass, StorageTarget } from '../../model/types.js';
-import { RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
+import type { Policy, Service, StorageClass, StorageTarget } from '../../model/types.js';
+import { kmsKeyForRegion, RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
+
+export { kmsKeyForRegion };
 import { GFS_PERIODS } from '../../model/types.js';
 import { gfsExpirationDays } from './gfs.js';
 import { byName, fit } from '../layout.js';
@@ -208,15 +210,6 @@ export interface ServerSideEncryptionConfiguration {
   }[];
 }
 
-/**
- * The KMS key for objects in `region`: the region's `replica_kms_keys` entry, else (for the
- * policy's primary region, the storage's own region, or when no entry exists) `kms_key`.
- */
-export function kmsKeyForRegion(encryption: Encryption, region: string, primaryRegion: string): string | null {
-  if (encryption.atRest !== 'aws:kms') return null;
-  if (region !== primaryRegion && encryption.replicaKmsKeys[region]) return encryption.replicaKmsKeys[region]!;
-  return encryption.kmsKey ?? encryption.replicaKmsKeys[region] ?? null;
-}
 
 /** Region of `bucket` within `storage` (the storage's region when the bucket is not one of its). */
 export function bucketRegion(storage: StorageTarget, bucket: string): string {

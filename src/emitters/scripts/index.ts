@@ -30,7 +30,7 @@ import {
   storageBuckets,
   tierName,
 } from '../layout.js';
-import { SCRIPT_KINDS, type ScriptKind } from '../layout.js';
+import { kmsKeyForRegion, SCRIPT_KINDS, type ScriptKind } from '../layout.js';
 import { toYaml, toYamlDocuments } from '../serialize.js';
 import { compileTemplate } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
@@ -160,7 +160,7 @@ export function scriptData(policy: Policy, service: Service, script: ScriptName,
     bucket: b.bucket,
     region: b.region,
     sse: enc.atRest,
-    kmsKey: enc.atRest === 'aws:kms' ? (b.primary ? enc.kmsKey : (enc.replicaKmsKeys[b.region] ?? enc.kmsKey)) ?? '' : '',
+    kmsKey: kmsKeyForRegion(enc, b.region, policy.regions.primary || storage.region) ?? '',
   }));
   const pg = service.kind === 'postgresql' ? service.postgresql : null;
   return {

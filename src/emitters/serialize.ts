@@ -199,7 +199,8 @@ interface ScalarTag {
 // for single-line strings; anything multi-line goes to the library (block scalars depend on the context).
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
-const DOCUMENT_MARKER = /^(%|---|\.\.\.)/;
+// Multi-line as the library checks it: JavaScript's `m` flag also starts a line after U+2028 and U+2029.
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
 /** How the library writes a single-line string (a map key, when `key`): plain, quoted, or null when only it knows. */
 function scalarText(text: string, key: boolean): string | null {
@@ -235,7 +236,7 @@ const rendered = [new Map<string, string>(), new Map<string, string>()] as const
  * before a space or at the end, no space before `#` or at the end. Most names, label values and
  * sentences are such strings; as values they skip the cache and the fifteen tag expressions.
  */
-const SURELY_PLAIN = /^[a-dg-mp-su-xzA-DG-MP-SU-XZ](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
+const SURELY_PLAIN = /^[a-dg-mp-su-xzA-DG-MP-SU-XZ](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029 :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
 
 /** Longer strings are mostly unique (sentences naming a service): caching them costs more than it saves. */
 const CACHED_LENGTH = 40;

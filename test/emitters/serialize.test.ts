@@ -32,9 +32,16 @@ describe('toYaml', () => {
   });
 
   it('strings taking the plain fast path (a safe first letter) are written as the library writes them', () => {
-    const tail = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ':', ' ', '#', '\t', '"', "'", '-', '.', '{', ',', '\u0085', '\u2028', '\u00a0', '\ud83d'), maxLength: 10 });
+    const tail = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ':', ' ', '#', '\t', '"', "'", '-', '.', '{', ',', '\u0085', '\u2028', '\u2029', '\u00a0', '\ud83d'), maxLength: 10 });
     const text = fc.tuple(fc.constantFrom('a', 'b', 'x', 'Z', 'M', 'q'), tail).map(([first, rest]) => first + rest);
     fc.assert(fc.property(text, (t) => { expect(toYaml({ [t]: [t] })).toBe(library({ [t]: [t] })); }), { numRuns: 3000 });
+  });
+
+  it('a document marker after U+2028 or U+2029 (a line break to the library) is written as the library writes it', () => {
+    // Found by the property above (seed 1408521793): the library quotes such a key.
+    for (const t of ['a\u2028---', 'a\u2029...', 'b\u2028%x', 'a\u2028--- b']) {
+      for (const v of [{ [t]: [t] }, { k: t }, { n: { [t]: t } }, [t]]) expect(toYaml(v), JSON.stringify(v)).toBe(library(v));
+    }
   });
 
   it('writes nested block collections, empty collections and top-level arrays like the library', () => {

@@ -370,6 +370,25 @@ describe('docs emitter', () => {
     expect(rowOf(report, 'FAIL')[1]).toBe('1');
   });
 
+  it('code fences are longer than any backtick run in the values they show, in runbooks and the DR plan', () => {
+    const text = POLICY.replace('paths: [/srv/assets]', 'paths: ["/srv/a````b"]');
+    expect(text).not.toBe(POLICY);
+    const { artifacts } = build(text);
+    const file = (path: string) => artifacts.find((a) => a.path === path)!.content;
+    const fences = (markdown: string) => markdown.split('\n').filter((l) => /^`{3,}/.test(l)).map((l) => /^`+/.exec(l)![0].length);
+    // The value has a run of 4: every fence around the asset service's commands has 5.
+    const runbook = fences(file('docs/runbooks/assets.md'));
+    expect(runbook.length).toBeGreaterThan(0);
+    expect(new Set(runbook)).toEqual(new Set([5]));
+    const plan = file('docs/dr-plan.md');
+    const assets = plan.slice(plan.search(/\n### \d+\. .*assets/), plan.length);
+    const section = assets.slice(0, assets.slice(1).search(/\n### /) + 1);
+    expect(section).toContain('/srv/a\\`\\`\\`\\`b'); // escaped in prose; the fences still account for it
+    expect(new Set(fences(section))).toEqual(new Set([5]));
+    // Other services keep 3.
+    expect(new Set(fences(file('docs/runbooks/orders-db.md')))).toEqual(new Set([3]));
+  });
+
   it('escapes hostile titles in tables and prose', () => {
     const hostile = 'Pay | *bold* <script>alert(1)</script>\\nnext';
     const text = POLICY.replace('title: Orders Database', `title: "${hostile}"`);

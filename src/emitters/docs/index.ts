@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import type { Policy, Service, Tier } from '../../model/types.js';
 import { durationWords, formatDuration } from '../../parser/values.js';
 import { FRAMEWORKS, frameworkOf, isTrueLabel, type FrameworkId } from '../../checker/rules/storage-facts.js';
-import { byPath, ENV, inPart, metricsFileName, SCRIPT_KINDS, payloadName, regionEndpointVariable, servicePrefix, slug } from '../layout.js';
+import { byPath, ENV, inPart, metricsFileName, payloadName, regionEndpointVariable, SCRIPT_KINDS, servicePrefix, slug } from '../layout.js';
 import { alertsFor, labelsText, restoreTestLabels } from '../monitoring/alerts.js';
 import { compileTemplate, registerPartial } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
@@ -52,7 +52,6 @@ function runbookLink(name: string): string {
 export function runbookPath(service: Pick<Service, 'name'>): string {
   return `${DOCS_DIR}/${runbookLink(service.name)}`;
 }
-
 
 /** Markdown fence longer than any backtick run in the values shown, so no value can close a code block. */
 function fenceFor(view: object): string {
@@ -402,7 +401,8 @@ function runbook(policy: Policy, f: ServiceFacts): string {
     verifySteps,
     alerts: alertsFor(policy, s),
     awsBackupJobs: s.kind === 'aws-backup',
-    restoreTestRecord: (SCRIPT_KINDS as readonly string[]).includes(s.kind)
+    // No script writes this service's restore-test metrics: the runbook shows how to record them.
+    restoreTestRecord: scripted
       ? null
       : { textfileDir: policy.monitoring.textfileDir, file: metricsFileName(s, 'restore-test'), labels: labelsText(restoreTestLabels(policy, s)) },
   };

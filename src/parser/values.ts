@@ -801,8 +801,61 @@ function grammar(kind: Kind, source: string): unknown {
 const FAST_DURATION = /^(\d{1,12})([smhdwy])$/;
 const FAST_SIZE = /^(\d{1,12}(?:\.\d{1,6})?)(B|[KMGT]i?B)(\/s)?$/;
 const FAST_EVERY = /^every (\d{1,12})([smhdwy])$/;
+const FAST_DAILY_AT = /^daily at (\d\d):(\d\d)$/;
+/** cron( five fields of digits, `*`, `-`, `/` and `,` ) with single spaces: tokenized here as the lexer would. */
+const FAST_CRON = /^cron\(([\d*,/-]+) ([\d*,/-]+) ([\d*,/-]+) ([\d*,/-]+) ([\d*,/-]+)\)$/;
+const CRON_ITEM = /^(\*|\d+)(?:(-)(\d+))?(?:(\/)(\d+))?$/;
 
 const tok = (image: string, startOffset: number): Tok => ({ image, startOffset });
+
+/**
+ * `daily at HH:MM` without the lexer: the tokens the grammar would pass to wordSchedule, which checks
+ * the time itself (test/parser/values.test.ts compares every HH:MM with the grammar).
+ */
+function fastDailyAt(s: string): Schedule | null {
+  const m = FAST_DAILY_AT.exec(s);
+  if (!m) return null;
+  const t = { h: tok(m[1]!, 9), colon: tok(':', 11), m: tok(m[2]!, 12) };
+  return wordSchedule(s, tok('daily', 0), undefined, undefined, tok('at', 6), t, tok('', s.length));
+}
+
+/**
+ * A cron of plain fields (`0`, `*`, a step of `*`, `1-5`, `0,30`, `10-50/20`) without the lexer: the items the
+ * grammar would build, handed to the same cronSchedule, which does every check. Anything else (names,
+ * odd spacing, a lone `-`) is left to the grammar (test/parser/values.test.ts compares the two).
+ */
+function fastCron(s: string): Schedule | null {
+  const m = FAST_CRON.exec(s);
+  if (!m) return null;
+  const fields: CronItem[][] = [];
+  let offset = 5; // after "cron("
+  for (let f = 1; f <= 5; f++) {
+    const items: CronItem[] = [];
+    for (const [i, part] of m[f]!.split(',').entries()) {
+      const p = CRON_ITEM.exec(part);
+      if (!p) return null;
+      const item: CronItem = {} as CronItem;
+      if (i > 0) item.comma = tok(',', offset - 1);
+      let at = offset;
+      item.first = tok(p[1]!, at);
+      at += p[1]!.length;
+      if (p[2]) {
+        item.dash = tok('-', at);
+        item.last = tok(p[3]!, at + 1);
+        at += 1 + p[3]!.length;
+      }
+      if (p[4]) {
+        item.slash = tok('/', at);
+        item.step = tok(p[5]!, at + 1);
+        at += 1 + p[5]!.length;
+      }
+      items.push(item);
+      offset = at + 1; // past the comma (or the space after the field)
+    }
+    fields.push(items);
+  }
+  return cronSchedule(s, s, tok('cron', 0), tok('(', 4), fields, tok(')', s.length - 1), tok('', s.length));
+}
 
 function fast(kind: Kind, s: string): unknown {
   switch (kind) {
@@ -821,6 +874,10 @@ function fast(kind: Kind, s: string): unknown {
     }
     case 'frequency':
     case 'schedule': {
+      if (kind === 'schedule') {
+        const schedule = s.startsWith('daily at ') ? fastDailyAt(s) : s.startsWith('cron(') ? fastCron(s) : null;
+        if (schedule) return schedule;
+      }
       let f: Frequency | null = null;
       if (isFrequencyWord(s)) f = wordFrequency(s);
       const m = f ? null : FAST_EVERY.exec(s);
@@ -840,20 +897,34 @@ function parse<T>(kind: Kind, text: string): ValueResult<T> {
   const key = `${kind}:${text}`;
   const hit = memo.get(key);
   if (hit) return hit as ValueResult<T>;
-  let result: ValueResult<unknown>;
-  try {
-    if (text.trim() === '') fail(`empty value: expected ${EXPECTED[kind]}`, 0, text.length);
-    const value = fast(kind, text) ?? grammar(kind, text);
-    result = { ok: true, value: Object.freeze(value) };
-  } catch (e) {
-    result =
-      e instanceof ValueError
-        ? { ok: false, message: e.message, offset: e.offset, length: e.length }
-        : { ok: false, message: `could not parse ${kind}: ${String(e)}`, offset: 0, length: text.length };
-  }
+  const result = attempt(kind, text, () => fast(kind, text) ?? grammar(kind, text));
   if (memo.size >= MEMO_LIMIT) memo.clear(); // bounded; a policy rarely has this many distinct values
   memo.set(key, Object.freeze(result));
   return result as ValueResult<T>;
+}
+
+/** A parse's result: the value, or the error with its position. */
+function attempt(kind: Kind, text: string, value: () => unknown): ValueResult<unknown> {
+  try {
+    if (text.trim() === '') fail(`empty value: expected ${EXPECTED[kind]}`, 0, text.length);
+    return { ok: true, value: Object.freeze(value()) };
+  } catch (e) {
+    return e instanceof ValueError
+      ? { ok: false, message: e.message, offset: e.offset, length: e.length }
+      : { ok: false, message: `could not parse ${kind}: ${String(e)}`, offset: 0, length: text.length };
+  }
+}
+
+/** The grammar alone, without the fast paths or the memo: the tests check that the fast paths agree with it. */
+export function parseWithGrammar(kind: Kind, text: string): ValueResult<unknown> {
+  return attempt(kind, text, () => grammar(kind, text));
+}
+
+/** The fast paths alone (null when none takes the text), for the same tests. */
+export function parseWithFastPath(kind: Kind, text: string): ValueResult<unknown> | null {
+  let taken = true;
+  const result = attempt(kind, text, () => fast(kind, text) ?? ((taken = false), null));
+  return taken ? result : null;
 }
 
 // ---------------------------------------------------------------------------------------------

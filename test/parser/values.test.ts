@@ -9,6 +9,8 @@ import {
   parseRate,
   parseSchedule,
   parseSize,
+  parseWithFastPath,
+  parseWithGrammar,
 } from '../../src/parser/values.js';
 import type { ValueResult } from '../../src/parser/value-types.js';
 
@@ -327,5 +329,54 @@ describe('cronFields', () => {
     expect(fields.dayOfWeek.values).toEqual([0, 5, 6]);
     expect(cronFields('61 * * * *')).toBeNull();
     expect(cronFields('0 2 * *')).toBeNull();
+  });
+});
+
+describe('fast paths for daily at and cron(...) agree with the grammar', () => {
+  it('every daily at HH:MM, valid or not', () => {
+    let taken = 0;
+    for (let h = 0; h < 100; h++) {
+      for (let m = 0; m < 100; m++) {
+        const text = `daily at ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+        const fast = parseWithFastPath('schedule', text);
+        expect(fast, text).not.toBeNull();
+        expect(fast, text).toEqual(parseWithGrammar('schedule', text));
+        if (fast!.ok) taken++;
+      }
+    }
+    expect(taken).toBe(24 * 60);
+  });
+
+  it('any cron(...) of digits, *, -, / and , (valid or not), and the grammar alone for anything else', () => {
+    const part = fc.oneof(
+      {
+        arbitrary: fc.constantFrom('*', '0', '5', '07', '23', '59', '60', '99', '1-5', '5-1', '*/6', '*/0', '0-59/15', '1-31/2', '*-5', '5/2', '7', '0,30', '1-5,10-15'),
+        weight: 9,
+      },
+      { arbitrary: fc.string({ unit: fc.constantFrom('0', '1', '5', '9', '*', '-', '/', ','), minLength: 1, maxLength: 6 }), weight: 1 },
+    );
+    const spacing = fc.oneof({ arbitrary: fc.constant(' '), weight: 8 }, { arbitrary: fc.constantFrom('  ', ''), weight: 1 });
+    const count = fc.oneof({ arbitrary: fc.constant(5), weight: 8 }, { arbitrary: fc.constantFrom(4, 6), weight: 1 });
+    const cron = fc
+      .tuple(count.chain((n) => fc.array(part, { minLength: n, maxLength: n })), spacing)
+      .map(([fields, space]) => `cron(${fields.join(space)})`);
+    let taken = 0;
+    fc.assert(
+      fc.property(cron, (text) => {
+        const fast = parseWithFastPath('schedule', text);
+        if (fast === null) return; // not the plain form: the grammar alone parses it
+        taken++;
+        expect(fast).toEqual(parseWithGrammar('schedule', text));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(taken).toBeGreaterThan(1000);
+    // The common forms do take the fast path, with the grammar's value.
+    for (const text of ['cron(0 */6 * * *)', 'cron(15 2 * * 1-5)', 'cron(0,30 9-17 * * *)', 'cron(0 3 1,15 * 0)']) {
+      const fast = parseWithFastPath('schedule', text);
+      expect(fast?.ok, text).toBe(true);
+      expect(fast).toEqual(parseWithGrammar('schedule', text));
+    }
+    expect(parseWithFastPath('schedule', 'cron(0 3 * * MON)')).toBeNull();
   });
 });

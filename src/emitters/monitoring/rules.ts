@@ -191,11 +191,14 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
       ],
     };
   };
-  // Everything healthy: no alert of any name fires, up to the latest time any scenario above checks.
   const alerts = all.flatMap((s) => s.alerts);
+  // Everything healthy, up to the latest time a scenario above checks, absent() ones aside: an absent()
+  // alert is never even pending while its series exist, so checking it past their own firing times adds
+  // nothing, and their long `for` (a Velero schedule's gap, 30h for a daily one) made this group most of
+  // the time promtool takes (it evaluates every rule at every minute up to the last eval_time).
   const healthyTest = () => {
-    let end = -Infinity;
-    for (const a of alerts) end = Math.max(end, timing(a).fire);
+    let end = ONSET + 60;
+    for (const a of alerts) if (a.scenario.kind !== 'absent') end = Math.max(end, timing(a).fire);
     const steps = Math.ceil(end / 60) + 2;
     return {
       name: 'all healthy',

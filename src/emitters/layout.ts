@@ -131,6 +131,11 @@ export function holdsShared(part: EmitPart | undefined): boolean {
   return !part || part.index === 0;
 }
 
+/** The region `kms_key` belongs to: the policy's primary region, else the storage's. */
+export function primaryRegion(policy: Policy, storage?: StorageTarget): string {
+  return policy.regions.primary || storage?.region || '';
+}
+
 /**
  * The KMS key for objects in `region`: the region's `replica_kms_keys` entry, else (for the
  * policy's primary region, or when no entry exists) `kms_key`. Every artifact that names a key (bucket

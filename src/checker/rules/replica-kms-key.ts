@@ -1,3 +1,4 @@
+import { primaryRegion } from '../../emitters/layout.js';
 import { isKnownRegion } from '../../model/regions.js';
 import type { Encryption, Replica, StorageTarget } from '../../model/types.js';
 import type { Rule } from '../rule.js';
@@ -64,7 +65,7 @@ export const rule: Rule = {
     }
     for (const storage of policy.storage.values()) {
       if (storage.replicas.length === 0) continue;
-      const primary = policy.regions.primary || storage.region;
+      const primary = primaryRegion(policy, storage);
       const configs = encryptions.get(storage) ?? (policy.encryption.atRest === 'aws:kms' ? [policy.encryption] : []);
       if (configs.length === 0) continue;
       storage.replicas.forEach((replica: Replica) => {

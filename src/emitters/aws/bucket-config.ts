@@ -4,13 +4,9 @@
  * `drc verify` can compare a live bucket with exactly what the build would have written.
  * CloudFormation shapes are derived from these (cloudformation.ts), never written separately.
  */
-import type { Policy, Service, StorageClass, StorageTarget } from '../../model/types.js';
-import { kmsKeyForRegion, RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
-
-export { kmsKeyForRegion };
-import { GFS_PERIODS } from '../../model/types.js';
+import { GFS_PERIODS, type Policy, type Service, type StorageClass, type StorageTarget } from '../../model/types.js';
+import { byName, fit, kmsKeyForRegion, primaryRegion, RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
 import { gfsExpirationDays } from './gfs.js';
-import { byName, fit } from '../layout.js';
 import { ceilDays, s3BucketArn, writesToS3 } from './names.js';
 
 // ------------------------------------------------------------------------------------------
@@ -118,18 +114,6 @@ function rule(id: string, filter: LifecycleFilter, storage: StorageTarget, expir
   return out;
 }
 
-/**
- * The lifecycle configuration of one bucket (primary or replica) of `storage`:
- * - per service writing there, one rule on `<policy>/<service>/` expiring at the effective
- *   retention (days, rounded up) capped by the storage's `expire_after`, with the storage's
- *   transitions that come before the expiry, and noncurrent versions expiring after
- *   `noncurrentDays`;
- * - for services with `keep:` counts, one more rule per GFS period, filtered on the prefix AND the
- *   tag `drc-retention=<period>` (docs/gfs-retention.md);
- * - `drc-expire-after`: the storage's `expire_after` on the whole bucket, when set;
- * - `drc-bucket-cleanup`: incomplete multipart uploads aborted after 7 days and expired object
- *   delete markers removed, on the whole bucket.
- */
 /** A service's grandfather-father-son `keep:` counts, or null without any. */
 function gfsKeep(service: Service): NonNullable<NonNullable<Service['retention']>['value']['keep']> | null {
   const keep = service.retention?.value.keep;
@@ -146,6 +130,18 @@ export function lifecycleRuleCount(storage: StorageTarget, services: readonly Se
   return count;
 }
 
+/**
+ * The lifecycle configuration of one bucket (primary or replica) of `storage`:
+ * - per service writing there, one rule on `<policy>/<service>/` expiring at the effective
+ *   retention (days, rounded up) capped by the storage's `expire_after`, with the storage's
+ *   transitions that come before the expiry, and noncurrent versions expiring after
+ *   `noncurrentDays`;
+ * - for services with `keep:` counts, one more rule per GFS period, filtered on the prefix AND the
+ *   tag `drc-retention=<period>` (docs/gfs-retention.md);
+ * - `drc-expire-after`: the storage's `expire_after` on the whole bucket, when set;
+ * - `drc-bucket-cleanup`: incomplete multipart uploads aborted after 7 days and expired object
+ *   delete markers removed, on the whole bucket.
+ */
 export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, bucket: string): LifecycleConfiguration {
   const rules: LifecycleRule[] = [];
   const cap = expireAfterDays(storage);
@@ -210,7 +206,6 @@ export interface ServerSideEncryptionConfiguration {
   }[];
 }
 
-
 /** Region of `bucket` within `storage` (the storage's region when the bucket is not one of its). */
 export function bucketRegion(storage: StorageTarget, bucket: string): string {
   return storageBuckets(storage).find((b) => b.bucket === bucket)?.region ?? storage.region;
@@ -225,11 +220,6 @@ export function bucketEncryption(policy: Policy, storage: StorageTarget, bucket:
   const key = kmsKeyForRegion(policy.encryption, bucketRegion(storage, bucket), primaryRegion(policy, storage));
   if (key) return { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] };
   return { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] };
-}
-
-/** The region `kms_key` belongs to: the policy's primary region, else the storage's. */
-export function primaryRegion(policy: Policy, storage?: StorageTarget): string {
-  return policy.regions.primary || storage?.region || '';
 }
 
 export interface ObjectLockConfiguration {

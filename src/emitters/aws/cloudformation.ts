@@ -13,7 +13,6 @@ import {
   bucketEncryption,
   lifecycleConfiguration,
   objectLockConfiguration,
-  primaryRegion,
   publicAccessBlock,
   replicationConfiguration,
   retentionDays,
@@ -23,7 +22,7 @@ import {
 } from './bucket-config.js';
 import { backupScheduleExpressions } from './cron.js';
 import { accessPolicies, allBuckets, replicationRolePolicy, type PolicyDocument } from './iam.js';
-import { fit, logicalId } from '../layout.js';
+import { fit, logicalId, primaryRegion } from '../layout.js';
 import { sortedServices } from './names.js';
 
 type Json = unknown;

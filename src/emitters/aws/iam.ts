@@ -4,8 +4,8 @@
  * cannot differ. Documents use only literal ARNs (partition `aws`), no intrinsics.
  */
 import type { Policy, Service } from '../../model/types.js';
-import { byName, logicalId, servicePrefix, storageBuckets } from '../layout.js';
-import { kmsKeyForRegion, primaryRegion, servicesInBucket } from './bucket-config.js';
+import { byName, kmsKeyForRegion, logicalId, primaryRegion, servicePrefix, storageBuckets } from '../layout.js';
+import { servicesInBucket } from './bucket-config.js';
 import { s3BucketArn } from './names.js';
 
 export interface Statement {

@@ -4,7 +4,7 @@
  * rules that watch `velero_backup_last_successful_timestamp{schedule=…}` agree on names and gaps.
  */
 import type { GfsPeriod, Policy, Service, StorageTarget } from '../../model/types.js';
-import { byName, kmsKeyForRegion, storageBuckets } from '../layout.js';
+import { byName, kmsKeyForRegion, primaryRegion, storageBuckets } from '../layout.js';
 import { anchorTime, checkedTimezone, effectiveCron, gfsSchedules } from './cron.js';
 import { sha256Hex } from '../../hash.js';
 
@@ -104,7 +104,7 @@ export function planVelero(policy: Policy): VeleroPlan {
       // defaults in practice; take the first service's (sorted) for the location.
       const first = services.find((s) => s.storage!.name === storage.name)!;
       const enc = first.encryption;
-      const kmsKeyId = kmsKeyForRegion(enc, b.region, policy.regions.primary || storage.region);
+      const kmsKeyId = kmsKeyForRegion(enc, b.region, primaryRegion(policy, storage));
       locations.push({
         name: locationName(storage, b.region),
         storage,

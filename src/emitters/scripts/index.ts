@@ -20,6 +20,10 @@ import {
   fit,
   holdsShared,
   inPart,
+  kmsKeyForRegion,
+  primaryRegion,
+  SCRIPT_KINDS,
+  type ScriptKind,
   SCRIPT_NAMES,
   type ScriptName,
   metricsFileName,
@@ -30,7 +34,6 @@ import {
   storageBuckets,
   tierName,
 } from '../layout.js';
-import { kmsKeyForRegion, SCRIPT_KINDS, type ScriptKind } from '../layout.js';
 import { toYaml, toYamlDocuments } from '../serialize.js';
 import { compileTemplate } from '../templates.js';
 import type { Artifact, EmitContext, EmitPart, Emitter } from '../types.js';
@@ -160,7 +163,7 @@ export function scriptData(policy: Policy, service: Service, script: ScriptName,
     bucket: b.bucket,
     region: b.region,
     sse: enc.atRest,
-    kmsKey: kmsKeyForRegion(enc, b.region, policy.regions.primary || storage.region) ?? '',
+    kmsKey: kmsKeyForRegion(enc, b.region, primaryRegion(policy, storage)) ?? '',
   }));
   const pg = service.kind === 'postgresql' ? service.postgresql : null;
   return {

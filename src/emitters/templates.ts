@@ -15,27 +15,13 @@ export function shellQuote(value: unknown): string {
 /** Escapes a markdown table cell: pipes, backslashes, line breaks, and HTML-significant characters. */
 const MARKDOWN_SPECIAL = /[\\|<>\r\n`*_[\]]/;
 const MARKDOWN_ESCAPES = /\r?\n|[\\|<>`*_[\]]/g;
-const MARKDOWN_ESCAPE: Readonly<Record<string, string>> = { '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;' };
-
-/** Escaped cells, for the short values tables repeat (tier names, kinds, owners, durations); bounded. */
-const escapedCells = new Map<string, string>();
-const CACHED_CELL_LENGTH = 64;
+/** What each special character becomes; the emphasis characters (`` ` * _ [ ] ``) get a backslash. */
+const MARKDOWN_ESCAPE: Readonly<Record<string, string>> = { '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '\n': '<br>', '\r\n': '<br>' };
 
 export function markdownCell(value: unknown): string {
   const text = String(value ?? '');
   if (!MARKDOWN_SPECIAL.test(text)) return text;
-  if (text.length > CACHED_CELL_LENGTH) return escapeCell(text);
-  let out = escapedCells.get(text);
-  if (out === undefined) {
-    if (escapedCells.size >= 10_000) escapedCells.clear();
-    escapedCells.set(text, (out = escapeCell(text)));
-  }
-  return out;
-}
-
-/** One pass: a line break becomes `<br>`, `\\ | < >` their escapes, and the emphasis characters get a backslash. */
-function escapeCell(text: string): string {
-  return text.replace(MARKDOWN_ESCAPES, (c) => MARKDOWN_ESCAPE[c] ?? (c.length > 1 || c === '\n' ? '<br>' : `\\${c}`));
+  return text.replace(MARKDOWN_ESCAPES, (c) => MARKDOWN_ESCAPE[c] ?? `\\${c}`);
 }
 
 const runtime = Handlebars.create();

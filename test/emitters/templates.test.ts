@@ -51,13 +51,12 @@ describe('templates: markdownCell', () => {
       .replace(/\r?\n/g, '<br>')
       .replace(/([`*_[\]])/g, '\\$1');
 
-  it('escapes in one pass exactly what the chain of replacements escapes, cached or not', () => {
+  it('escapes in one pass exactly what the chain of replacements escapes', () => {
     const special = fc.constantFrom('\\', '|', '<', '>', '\r', '\n', '\r\n', '`', '*', '_', '[', ']', 'a', ' ', 'é', '&');
     const cell = fc.array(special, { maxLength: 90 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(cell, (text) => {
         expect(markdownCell(text)).toBe(chain(text));
-        expect(markdownCell(text)).toBe(chain(text)); // the second time from the cache (short values)
       }),
       { numRuns: 2000 },
     );

@@ -834,11 +834,9 @@ function fastCron(s: string): Schedule | null {
     for (const [i, part] of m[f]!.split(',').entries()) {
       const p = CRON_ITEM.exec(part);
       if (!p) return null;
-      const item: CronItem = {} as CronItem;
+      const item: CronItem = { first: tok(p[1]!, offset) };
       if (i > 0) item.comma = tok(',', offset - 1);
-      let at = offset;
-      item.first = tok(p[1]!, at);
-      at += p[1]!.length;
+      let at = offset + p[1]!.length;
       if (p[2]) {
         item.dash = tok('-', at);
         item.last = tok(p[3]!, at + 1);

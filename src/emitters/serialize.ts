@@ -56,8 +56,27 @@ export class LazyList<T = unknown> {
   ) {}
 }
 
+/**
+ * A sequence item that writes its own YAML: the alert rules and promtool tests have ~250,000 small maps at
+ * 10,000 services, and writing each as one string, without making it an object first, halves their time.
+ * `text` must be exactly what toYaml writes for `value()` (test/emitters/monitoring.test.ts compares them);
+ * it may throw what yamlValue throws, and toYaml then writes `value()` with the library.
+ */
+export abstract class YamlItem {
+  /** The item after its `- `: its first line continues that line; the next ones start with `indent`. */
+  abstract text(indent: string): string;
+  /** The same item as data. */
+  abstract value(): unknown;
+}
+
+/** The value with every YamlItem replaced by its data, and every LazyList made an array. */
+export function plainData(value: unknown): unknown {
+  return materialize(value);
+}
+
 /** The value with every LazyList made an array (for the library, which writes what toYaml cannot). */
 function materialize(value: unknown): unknown {
+  if (value instanceof YamlItem) return materialize(value.value());
   if (value instanceof LazyList) return [...value.items()].map(materialize);
   if (Array.isArray(value)) return value.map(materialize);
   if (value !== null && typeof value === 'object' && isPlainObject(value)) {
@@ -156,6 +175,10 @@ function writeBlock(value: object, indent: string, out: Output): void {
 function writeValue(value: unknown, inner: string, out: Output, seqItem: boolean): void {
   if (typeof value !== 'object' || value === null) {
     out.push(scalarValue(value));
+    return;
+  }
+  if (seqItem && value instanceof YamlItem) {
+    out.push(value.text(inner));
     return;
   }
   const kind = collectionKind(value);
@@ -270,4 +293,32 @@ function valueText(text: string): string {
 
 function keyText(text: string): string {
   return renderString(text, true);
+}
+
+/** A scalar as toYaml writes it as a map value (for YamlItem texts). */
+export function yamlValue(value: unknown): string {
+  return typeof value === 'string' ? renderString(value, false) : scalarValue(value);
+}
+
+/**
+ * `key:` and a map of scalars, as toYaml writes them inside a block whose lines start with `indent`
+ * (for YamlItem texts): the map's entries on the next lines, two spaces deeper, or `{}`.
+ */
+export function yamlScalarMap(key: string, map: Readonly<Record<string, unknown>>, indent: string): string {
+  let text = `${keyText(key)}:`;
+  const newline = `\n${indent}  `;
+  let empty = true;
+  for (const k of Object.keys(map)) {
+    const v = map[k];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') throw FALLBACK; // not a scalar: the generic writer's job
+    text += `${newline}${keyText(k)}: ${yamlValue(v)}`;
+    empty = false;
+  }
+  return empty ? `${text} {}` : text;
+}
+
+/** A map key as toYaml writes it (for YamlItem texts). */
+export function yamlKey(key: string): string {
+  return keyText(key);
 }

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
 import { emit } from '../../src/emitters/monitoring/index.js';
-import { EXTERNAL_METRICS, holdFor, renderTemplate, templateLiteral, thresholds } from '../../src/emitters/monitoring/alerts.js';
+import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, templateLiteral, thresholds } from '../../src/emitters/monitoring/alerts.js';
+import { rulesDocument, testsDocument } from '../../src/emitters/monitoring/rules.js';
+import { plainData, toYaml } from '../../src/emitters/serialize.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
@@ -266,5 +268,24 @@ describe('monitoring emitter', () => {
 
   it('is deterministic', () => {
     expect(build(policyOf(RICH))).toEqual(build(policyOf(RICH)));
+  });
+
+  it('rules and tests written item by item (YamlItem) are what the same data writes as plain objects', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const odd = RICH.replace('alert_labels: { team: "sre-{{ .oops }}", page: "yes" }', `alert_labels: { team: "a: b #c", page: "no", zone: "08", quote: "it's \\"x\\"", empty: "" }`);
+    const acme = readFileSync(join('examples', 'acme', 'drc.yaml'), 'utf8');
+    for (const text of [RICH, odd, acme, generatePolicy(120)]) {
+      const alerts = policyAlerts(policyOf(text));
+      for (const document of [rulesDocument(alerts), testsDocument(alerts)]) {
+        const written = toYaml(document);
+        expect(written).toBe(toYaml(plainData(document)));
+        expect(parse(written)).toEqual(plainData(document));
+      }
+    }
+  });
+
+  it('labelsText escapes backslashes, quotes and line breaks, and keeps the labels in order', () => {
+    expect(labelsText({ service: 'a', tier: 'b"c', region: 'x\\y\nz' })).toBe('service="a",tier="b\\"c",region="x\\\\y\\nz"');
+    expect(labelsText({})).toBe('');
   });
 });

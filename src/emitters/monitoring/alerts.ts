@@ -83,9 +83,14 @@ export function templateLiteral(text: string): string {
 
 /** What promtool prints for a template: `{{ $labels.x }}` filled, escaped braces restored. */
 export function renderTemplate(template: string, labels: Labels): string {
+  return renderTemplateWith(template, (name) => labels[name]);
+}
+
+/** renderTemplate with the labels read through a function. */
+export function renderTemplateWith(template: string, label: (name: string) => string | undefined): string {
   if (!template.includes('{{')) return template; // most label values
   return template
-    .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => labels[name] ?? '<no value>')
+    .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => label(name) ?? '<no value>')
     .replace(/\{\{ "\{\{" \}\}/g, '{{');
 }
 
@@ -121,10 +126,18 @@ export function restoreTestLabels(policy: Policy, service: Service): Labels {
 
 /** Labels as the Prometheus text format and promtool series write them: `a="b",c="d"`, values escaped. */
 export function labelsText(labels: Labels): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
+  let text = '';
+  let separator = '';
+  for (const k of Object.keys(labels)) {
+    const v = labels[k]!;
+    const escaped = NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
+    text += `${separator}${k}="${escaped}"`;
+    separator = ',';
+  }
+  return text;
 }
+
+const NEEDS_ESCAPE = /[\\"\n]/;
 
 function sel(labels: Labels): string {
   return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;

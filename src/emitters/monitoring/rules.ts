@@ -1,28 +1,84 @@
 /** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
-import { LazyList } from '../serialize.js';
-import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, labelsText, promDuration, renderTemplate } from './alerts.js';
+import { LazyList, YamlItem, yamlKey, yamlScalarMap, yamlValue } from '../serialize.js';
+import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
+
+/** A rule of the rules file. */
+class RuleItem extends YamlItem {
+  constructor(private readonly a: AlertSpec) {
+    super();
+  }
+
+  value() {
+    const a = this.a;
+    return { alert: a.alert, expr: a.expr, for: promDuration(a.forSeconds), labels: a.labels, annotations: a.annotations };
+  }
+
+  text(indent: string): string {
+    const a = this.a;
+    return (
+      `alert: ${yamlValue(a.alert)}\n${indent}expr: ${yamlValue(a.expr)}\n${indent}for: ${yamlValue(promDuration(a.forSeconds))}` +
+      `\n${indent}${yamlScalarMap('labels', a.labels, indent)}\n${indent}${yamlScalarMap('annotations', a.annotations, indent)}`
+    );
+  }
+}
 
 export function rulesDocument(all: readonly ServiceAlerts[]): unknown {
   const owners = all.filter((s) => s.alerts.length > 0);
   // Each group is made as it is written, and dropped once written.
   const groups = new LazyList(owners.length, function* () {
-    for (const s of owners) {
-      yield {
-        name: s.alerts[0]!.group,
-        rules: s.alerts.map((a) => ({
-          alert: a.alert,
-          expr: a.expr,
-          for: promDuration(a.forSeconds),
-          labels: a.labels,
-          annotations: a.annotations,
-        })),
-      };
-    }
+    for (const s of owners) yield { name: s.alerts[0]!.group, rules: s.alerts.map((a) => new RuleItem(a)) };
   });
   return { groups };
+}
+
+/** An input series of a promtool test. */
+class SeriesItem extends YamlItem {
+  constructor(
+    private readonly series: string,
+    private readonly values: string,
+  ) {
+    super();
+  }
+
+  value() {
+    return { series: this.series, values: this.values };
+  }
+
+  text(indent: string): string {
+    return `series: ${yamlValue(this.series)}\n${indent}values: ${yamlValue(this.values)}`;
+  }
+}
+
+/** An alert a promtool test expects: its labels and annotations as promtool renders them. */
+class ExpectedAlertItem extends YamlItem {
+  constructor(private readonly a: AlertSpec) {
+    super();
+  }
+
+  value() {
+    return expected(this.a);
+  }
+
+  /** What value() gives, written without making it: 57,000 of these at 10,000 services. */
+  text(indent: string): string {
+    const a = this.a;
+    const series = a.scenario.series;
+    const labelOf = (name: string): string | undefined => {
+      if (Object.prototype.hasOwnProperty.call(a.labels, name)) return renderTemplate(a.labels[name]!, series);
+      return Object.prototype.hasOwnProperty.call(series, name) ? series[name] : undefined;
+    };
+    const item = `\n${indent}  `;
+    let labels = '';
+    // The scenario's labels, then the rule's (a rule label of the same name in the series' place).
+    for (const k in series) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
+    for (const k in a.labels) if (!Object.prototype.hasOwnProperty.call(series, k)) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
+    let annotations = '';
+    for (const k in a.annotations) annotations += `${item}${yamlKey(k)}: ${yamlValue(renderTemplateWith(a.annotations[k]!, labelOf))}`;
+    return `exp_labels:${labels || ' {}'}\n${indent}exp_annotations:${annotations || ' {}'}`;
+  }
 }
 
 function seriesText(metric: string, labels: Labels): string {
@@ -73,16 +129,19 @@ const INDEX_LABELS = ['service', 'schedule'] as const;
  * costs the few series of one service, not the whole baseline.
  */
 class BaselineIndex {
-  private readonly byKey = new Map<string, BaselineSeries[]>();
+  /** label -> metric -> label value -> series. */
+  private readonly byLabel = new Map<string, Map<string, Map<string, BaselineSeries[]>>>(INDEX_LABELS.map((label) => [label, new Map()]));
   constructor(private readonly baseline: BaselineSeries[]) {
     for (const b of baseline) {
       for (const label of INDEX_LABELS) {
         const value = b.labels[label];
         if (value === undefined) continue;
-        const key = `${b.metric}\0${label}\0${value}`;
-        const list = this.byKey.get(key);
+        const byMetric = this.byLabel.get(label)!;
+        let byValue = byMetric.get(b.metric);
+        if (!byValue) byMetric.set(b.metric, (byValue = new Map()));
+        const list = byValue.get(value);
         if (list) list.push(b);
-        else this.byKey.set(key, [b]);
+        else byValue.set(value, [b]);
       }
     }
   }
@@ -93,7 +152,7 @@ class BaselineIndex {
     for (const label of INDEX_LABELS) {
       const value = s.series[label];
       if (value === undefined) continue;
-      return (this.byKey.get(`${s.metric}\0${label}\0${value}`) ?? []).filter((b) => sameSeries(b, a));
+      return (this.byLabel.get(label)!.get(s.metric)?.get(value) ?? []).filter((b) => sameSeries(b, a));
     }
     return this.baseline.filter((b) => sameSeries(b, a));
   }
@@ -134,7 +193,8 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
     if (list) list.push(b);
     else byMetric.set(b.metric, [b]);
   }
-  const position = new Map(baseline.map((b, i) => [b, i]));
+  const position = new Map<BaselineSeries, number>();
+  for (let i = 0; i < baseline.length; i++) position.set(baseline[i]!, i);
   // Each series is written in several groups: one string per series (and per healthy/broken values).
   const texts = new Map<BaselineSeries, string>();
   const textOf = (b: BaselineSeries) => {
@@ -153,7 +213,7 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
   for (const owner of all) {
     for (const a of owner.alerts) {
       const t = timing(a);
-      const key = [a.alert, a.scenario.kind, t.quiet, t.fire, t.values(1000)].join('|');
+      const key = `${a.alert}|${a.scenario.kind}|${t.quiet}|${t.fire}|${t.values(1000)}`;
       const group = groups.get(key) ?? { alert: a, timing: t, members: [] };
       group.members.push({ alert: a, matches: index.matching(a) });
       groups.set(key, group);
@@ -180,13 +240,13 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
       name: members.length === 1 ? `${alert.alert} ${Object.values(alert.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
       interval: '1m',
       input_series: new LazyList(relevant.length + unmatched.length, function* () {
-        for (const b of relevant) yield { series: textOf(b), values: brokenSeries.has(b) ? brokenValues : healthy(b, steps) };
-        for (const m of unmatched) yield { series: seriesText(m.alert.scenario.metric, m.alert.scenario.series), values: brokenValues };
+        for (const b of relevant) yield new SeriesItem(textOf(b), brokenSeries.has(b) ? brokenValues : healthy(b, steps));
+        for (const m of unmatched) yield new SeriesItem(seriesText(m.alert.scenario.metric, m.alert.scenario.series), brokenValues);
       }),
       alert_rule_test: [
         { eval_time: promDuration(t.quiet), alertname: alert.alert, exp_alerts: [] },
         { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: new LazyList(members.length, function* () {
-          for (const m of members) yield expected(m.alert);
+          for (const m of members) yield new ExpectedAlertItem(m.alert);
         }) },
       ],
     };
@@ -204,7 +264,7 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
       name: 'all healthy',
       interval: '1m',
       input_series: new LazyList(baseline.length, function* () {
-        for (const b of baseline) yield { series: textOf(b), values: healthy(b, steps) };
+        for (const b of baseline) yield new SeriesItem(textOf(b), healthy(b, steps));
       }),
       alert_rule_test: [...new Set(alerts.map((a) => a.alert))].sort().flatMap((alertname) => [
         { eval_time: promDuration(ONSET), alertname, exp_alerts: [] },

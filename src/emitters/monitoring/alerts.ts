@@ -39,8 +39,8 @@ export interface AlertSpec {
   alert: string;
   expr: string;
   forSeconds: number;
-  /** Static rule labels (escaped for Go templates). */
-  labels: Labels;
+  /** Static rule labels (escaped for Go templates); shared by a service's alerts, so never changed. */
+  labels: Readonly<Labels>;
   /** Annotation templates; may use `{{ $labels.region }}` / `{{ $labels.schedule }}`. */
   annotations: Labels;
   scenario: Scenario;
@@ -78,7 +78,7 @@ export function gapSlack(gapSeconds: number): number {
 
 /** Literal text inside a Prometheus template (labels and annotations are templates). */
 export function templateLiteral(text: string): string {
-  return text.replace(/\{\{/g, '{{ "{{" }}');
+  return text.includes('{{') ? text.replace(/\{\{/g, '{{ "{{" }}') : text;
 }
 
 /** What promtool prints for a template: `{{ $labels.x }}` filled, escaped braces restored. */
@@ -190,13 +190,14 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
   const alerts: AlertSpec[] = [];
   const baseline: BaselineSeries[] = [];
   const svc = sel({ service: service.name });
-  const add = (alert: string, expr: string, forSeconds: number, summary: string, description: string, scenario: Scenario, extra: Labels = {}) =>
+  // Alerts without labels of their own share the service's (nothing changes a rule's labels once made).
+  const add = (alert: string, expr: string, forSeconds: number, summary: string, description: string, scenario: Scenario, extra?: Labels) =>
     alerts.push({
       group,
       alert,
       expr,
       forSeconds,
-      labels: { ...labels, ...extra },
+      labels: extra ? { ...labels, ...extra } : labels,
       annotations: { summary: templateLiteral(summary), description, runbook_url: runbook },
       scenario,
     });

@@ -22,7 +22,7 @@ const MARKDOWN_ESCAPES = /\r?\n|[\\|<>`*_[\]]/g;
 const MARKDOWN_ESCAPE: Readonly<Record<string, string>> = { '\\': '\\\\', '|': '\\|', '<': '&lt;', '>': '&gt;', '\n': '<br>', '\r\n': '<br>' };
 
 export function markdownCell(value: unknown): string {
-  const text = String(value ?? '');
+  const text = typeof value === 'string' ? value : String(value ?? '');
   if (!MARKDOWN_SPECIAL.test(text)) return text;
   return text.replace(MARKDOWN_ESCAPES, (c) => MARKDOWN_ESCAPE[c] ?? `\\${c}`);
 }

@@ -77,14 +77,15 @@ function longestBacktickRun(value: unknown, longest: number): number {
     return longest;
   }
   if (value === null || typeof value !== 'object') return longest;
-  const known = runsOf.get(value);
-  if (known !== undefined) return Math.max(longest, known);
   if (Array.isArray(value)) {
-    for (const item of value) longest = longestBacktickRun(item, longest);
+    for (let i = 0; i < value.length; i++) longest = longestBacktickRun(value[i], longest);
     return longest;
   }
-  for (const key of Object.keys(value)) {
-    if (key.includes('`')) for (const run of key.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const known = runsOf.get(value);
+  if (known !== undefined) return Math.max(longest, known);
+  // for-in: views are plain objects (no inherited enumerable keys), and it allocates no key array.
+  for (const key in value) {
+    if (key.includes('`')) longest = longestBacktickRun(key, longest);
     if (key !== 'fence') longest = longestBacktickRun((value as Record<string, unknown>)[key], longest);
   }
   return longest;

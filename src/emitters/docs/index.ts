@@ -203,8 +203,16 @@ function plan(policy: Policy, facts: readonly ServiceFacts[]): string {
     else byOwner.set(f.owner, [f.name]);
   }
   const owners = [...byOwner.keys()].sort().map((owner) => ({ owner, services: byOwner.get(owner)!.join(', ') }));
+  const usersOf = new Map<string, string[]>();
+  for (const f of facts) {
+    const target = f.service.storage?.name;
+    if (target === undefined) continue;
+    const names = usersOf.get(target);
+    if (names) names.push(f.name);
+    else usersOf.set(target, [f.name]);
+  }
   const storage = [...policy.storage.values()].sort(byName).flatMap((target) => {
-    const users = facts.filter((f) => f.service.storage?.name === target.name).map((f) => f.name).join(', ') || 'none';
+    const users = usersOf.get(target.name)?.join(', ') || 'none';
     const lock = target.objectLock ? `${target.objectLock.mode}, ${target.objectLock.days} days` : 'none';
     return [
       { name: target.name, region: target.region, bucket: target.bucket, role: 'primary', lock, services: users },

@@ -254,18 +254,24 @@ function mayBeTagged(text: string): boolean {
 const rendered = [new Map<string, string>(), new Map<string, string>()] as const;
 
 /**
- * Strings scalarText would certainly return as they are, recognised by one regular expression: a first
- * letter none of SCALAR_TAGS can match (see mayBeTagged), then no control character or newline, no colon
- * before a space or at the end, no space before `#` or at the end. Most names, label values and
- * sentences are such strings; as values they skip the cache and the fifteen tag expressions.
+ * Strings scalarText would certainly return as they are, recognised by one regular expression and one
+ * search: a first letter, then no control character or newline, no colon before a space or at the end,
+ * no space before `#` or at the end; and either a first letter none of SCALAR_TAGS can match (see
+ * mayBeTagged) or a space, which none of them matches after a letter (their words, numbers and `.inf`
+ * have none; timestamps start with a digit). Most names, label values, expressions and sentences are
+ * such strings; as values they skip the cache and the fifteen tag expressions.
  */
-const SURELY_PLAIN = /^[a-dg-mp-su-xzA-DG-MP-SU-XZ](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029 :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
+const SURELY_PLAIN = /^[a-zA-Z](?:[^\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029 :]|:(?=[^\x00-\x20])| (?=[^\x00-\x20#]))*$/;
+
+function surelyPlain(text: string): boolean {
+  return SURELY_PLAIN.test(text) && (!mayBeTagged(text) || text.includes(' '));
+}
 
 /** Longer strings are mostly unique (sentences naming a service): caching them costs more than it saves. */
 const CACHED_LENGTH = 40;
 
 function renderString(text: string, key: boolean): string {
-  if (!key && SURELY_PLAIN.test(text)) return text; // keys have rules of their own (`a ...:` is quoted)
+  if (!key && surelyPlain(text)) return text; // keys have rules of their own (`a ...:` is quoted)
   if (text.length > CACHED_LENGTH) return scalarText(text, key) ?? libraryScalar(text, key);
   const cache = rendered[key ? 1 : 0];
   let out = cache.get(text);

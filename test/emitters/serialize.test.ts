@@ -31,10 +31,15 @@ describe('toYaml', () => {
     fc.assert(fc.property(value, (v) => { expect(toYaml(v)).toBe(library(v)); }), { numRuns: 3000 });
   });
 
-  it('strings taking the plain fast path (a safe first letter) are written as the library writes them', () => {
-    const tail = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ':', ' ', '#', '\t', '"', "'", '-', '.', '{', ',', '\u0085', '\u2028', '\u2029', '\u00a0', '\ud83d'), maxLength: 10 });
-    const text = fc.tuple(fc.constantFrom('a', 'b', 'x', 'Z', 'M', 'q'), tail).map(([first, rest]) => first + rest);
-    fc.assert(fc.property(text, (t) => { expect(toYaml({ [t]: [t] })).toBe(library({ [t]: [t] })); }), { numRuns: 3000 });
+  it('strings taking the plain fast path (a first letter, and a safe one or a space) are written as the library writes them', () => {
+    const tail = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '3', ':', ' ', '#', '\t', '"', "'", '-', '.', '{', ',', 'rue', 'es', 'ull', 'n', 'ff', '\u0085', '\u2028', '\u2029', '\u00a0', '\ud83d'), maxLength: 10 });
+    // Letters that start YAML 1.1 words and numbers (true, yes, no, on, off, null, e3) as well as others.
+    const first = fc.constantFrom('a', 'b', 'x', 'Z', 'M', 'q', 't', 'T', 'y', 'Y', 'n', 'N', 'o', 'O', 'f', 'F', 'e', 'E');
+    const text = fc.tuple(first, tail).map(([f, rest]) => f + rest);
+    fc.assert(fc.property(text, (t) => { expect(toYaml({ [t]: [t] })).toBe(library({ [t]: [t] })); }), { numRuns: 5000 });
+    for (const t of ['true story', 'yes sir', 'No way', 'e3 x', 'e 3', 'on call', 'OFF hours', 'null x', 'False alarm', 'y z', 'true', 'y', 'e3', 'Null', 'ON']) {
+      expect(toYaml({ k: t, l: [t] }), t).toBe(library({ k: t, l: [t] }));
+    }
   });
 
   it('a document marker after U+2028 or U+2029 (a line break to the library) is written as the library writes it', () => {

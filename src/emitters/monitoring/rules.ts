@@ -20,9 +20,19 @@ class RuleItem extends YamlItem {
     const a = this.a;
     return (
       `alert: ${yamlValue(a.alert)}\n${indent}expr: ${yamlValue(a.expr)}\n${indent}for: ${yamlValue(promDuration(a.forSeconds))}` +
-      `\n${indent}${yamlScalarMap('labels', a.labels, indent)}\n${indent}${yamlScalarMap('annotations', a.annotations, indent)}`
+      `\n${indent}${labelsYaml(a.labels, indent)}\n${indent}${yamlScalarMap('annotations', a.annotations, indent)}`
     );
   }
+}
+
+/** A service's alerts share one labels object (alerts.ts): its YAML is written once. */
+const labelsYamlOf = new WeakMap<object, { indent: string; text: string }>();
+function labelsYaml(labels: Readonly<Labels>, indent: string): string {
+  const known = labelsYamlOf.get(labels);
+  if (known && known.indent === indent) return known.text;
+  const text = yamlScalarMap('labels', labels, indent);
+  labelsYamlOf.set(labels, { indent, text });
+  return text;
 }
 
 export function rulesDocument(all: readonly ServiceAlerts[]): unknown {

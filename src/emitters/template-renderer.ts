@@ -241,17 +241,19 @@ class Compiler {
     };
   }
 
+  /** `{{> name}}` with the current context, or `{{> name value}}` with that value as the partial's context. */
   private partial(node: hbs.AST.PartialStatement): Piece {
-    if (node.hash || node.params.length > 0 || (node as { indent?: string }).indent) throw new Unsupported('partial arguments or indent');
+    if (node.hash || node.params.length > 1 || (node as { indent?: string }).indent) throw new Unsupported('partial hash, parameters or indent');
     if (node.name.type !== 'PathExpression') throw new Unsupported('dynamic partial');
     const path = node.name as hbs.AST.PathExpression;
     if (path.data || path.depth !== 0 || path.parts.length !== 1) throw new Unsupported('partial name');
     const name = path.original;
     const env = this.env;
-    return (ctx) => {
+    const context: Value = node.params.length === 1 ? this.expression(node.params[0]!) : (ctx) => ctx;
+    return (ctx, depths) => {
       const render = env.partial(name);
       if (!render) throw FALLBACK;
-      return render(ctx);
+      return render(context(ctx, depths));
     };
   }
 }

@@ -27,6 +27,7 @@ const SUPPORTED = [
   '{{#if a}}\n  {{b.c}}\n{{/if}}\n{{#each items}}\n- {{md this}}\n{{/each}}\nend\n',
   '{{~#if a~}}  x  {{~/if~}}  {{join items ", "}} {{!-- a comment --}}{{! another }}',
   '{{> test-part}}|{{#each items}}{{> test-part}}{{/each}}',
+  '{{> test-part a}}|{{#each items}}{{> test-part this}}{{> test-part ../a}}{{/each}}|{{> test-part a.b}}',
   '{{this}}|{{#each items}}{{.}},{{/each}}',
   '{{#if items}}{{#each items}}{{#if this}}{{md this}}{{else}}-{{/if}}{{/each}}{{/if}}',
   '{{#if a}}{{#if a.b}}{{md a.b.c}}|{{a.b.c}}{{/if}}{{/if}}{{sh this.kind}}',
@@ -45,6 +46,8 @@ const UNSUPPORTED = [
   '{{md}}',
   '{{#each items as |item|}}{{item}}{{/each}}',
   '{{md a flag=true}}',
+  '{{> test-part a b}}', // a partial with two parameters (Handlebars refuses it)
+  '{{> test-part a=1}}',
   '  {{> test-part}}\n', // an indented partial
   '{{lookup items 0}}',
 ];
@@ -105,6 +108,7 @@ describe('template-renderer: the same output as Handlebars', () => {
     expect(render('{{#each items}}{{md this}}{{../kind}};{{/each}}', { kind: 'k', items: ['a|b', 'c'] })).toBe('a\\|bk;ck;');
     expect(render('{{#if (eq kind "x")}}{{sh a}}{{/if}}', { kind: 'x', a: "it's" })).toBe(`'it'\\''s'`);
     expect(render('{{> test-part}}', { a: '<', b: 1, items: [] })).toBe('<&lt;!>');
+    expect(render('{{#each items}}{{> test-part this}}{{/each}}', { items: [{ a: 'x', b: 0, items: ['y'] }] })).toBe('<x(y)>');
     expect(render('{{a.b.c}}|{{md a.b.c}}|{{sh this.kind}}', { a: { b: { c: 'x|y' } }, kind: 'k' })).toBe("x|y|x\\|y|'k'");
     expect(() => render('{{missing}}', {})).toThrow(/"missing" not defined/);
     expect(() => render('{{md a.b}}', {})).toThrow(TypeError); // a missing step throws, as in Handlebars' strict mode

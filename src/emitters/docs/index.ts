@@ -219,10 +219,13 @@ function plan(policy: Policy, facts: readonly ServiceFacts[]): string {
       ...target.replicas.map((r) => ({ name: target.name, region: r.region, bucket: r.bucket, role: 'replica', lock, services: users })),
     ];
   });
+  // Each entry holds its steps' view (`{{> failover steps}}`) rather than a copy of it: no object spread
+  // per service, and the view keeps the backtick run it was measured with.
   const failover = ordered.map((f, i) => {
     const { region, noReplica } = recoveryRegion(f, policy);
     return {
-      ...failoverView(policy, f, region, noReplica),
+      steps: failoverView(policy, f, region, noReplica),
+      kind: f.kind,
       position: i + 1,
       label: f.label,
       rto: f.rtoWords,
@@ -362,7 +365,7 @@ function runbook(policy: Policy, f: ServiceFacts): string {
   const s = f.service;
   const regions = [...new Set([...f.locations.map((l) => l.region), ...(s.kind === 'aws-backup' ? [policy.regions.primary, ...policy.regions.secondary] : [])])];
   const restores = (regions.length ? regions : [policy.regions.primary]).map((region, i) => ({
-    ...failoverView(policy, f, region, i === 0 && regions.length < 2),
+    steps: failoverView(policy, f, region, i === 0 && regions.length < 2),
     heading: i === 0 ? `From the primary region (${region})` : `From the replica in ${region}`,
   }));
   const scripted = HAS_SCRIPTS.has(s.kind);

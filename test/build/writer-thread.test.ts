@@ -58,6 +58,13 @@ describe('WriterThread (a large build writes its files on a thread of its own)',
       { path: 'first.txt', content: 'x'.repeat(1000) },
       { path: 'wide.txt', content: '✓'.repeat(2 * 1024 * 1024) },
       { path: 'small.txt', content: 'é'.repeat(10) },
+      // Larger than a batch: tried at one byte per character (and 3 more), counted only when too small.
+      { path: 'large-ascii.txt', content: 'a'.repeat(5 * 1024 * 1024) },
+      { path: 'large-one-more.txt', content: `${'b'.repeat(5 * 1024 * 1024)}é` },
+      { path: 'large-three-more.txt', content: `${'c'.repeat(5 * 1024 * 1024)}✓` },
+      { path: 'large-four-more.txt', content: `${'d'.repeat(5 * 1024 * 1024)}✓é` },
+      { path: 'large-wide.txt', content: '✓'.repeat(5 * 1024 * 1024) },
+      { path: 'after.txt', content: 'é' },
     ];
     const writer = new WriterThread(join(temp.path, 'wide'), script);
     for (const f of wide) await writer.add(f);

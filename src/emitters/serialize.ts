@@ -36,7 +36,7 @@ export function toYaml(value: unknown): string {
   try {
     writeBlock(value as object, '', out);
   } catch (error) {
-    if (error === FALLBACK) return stringify(materialize(value), YAML_OPTIONS);
+    if (error === FALLBACK) return stringify(plainData(value), YAML_OPTIONS);
     throw error;
   }
   out.push('\n');
@@ -58,7 +58,8 @@ export class LazyList<T = unknown> {
 
 /**
  * A sequence item that writes its own YAML: the alert rules and promtool tests have ~250,000 small maps at
- * 10,000 services, and writing each as one string, without making it an object first, halves their time.
+ * 10,000 services, and writing each as one string, without making it an object first, is faster
+ * (docs/decisions.md, docs/performance.md).
  * `text` must be exactly what toYaml writes for `value()` (test/emitters/monitoring.test.ts compares them);
  * it may throw what yamlValue throws, and toYaml then writes `value()` with the library.
  */
@@ -69,18 +70,16 @@ export abstract class YamlItem {
   abstract value(): unknown;
 }
 
-/** The value with every YamlItem replaced by its data, and every LazyList made an array. */
+/**
+ * The value with every YamlItem replaced by its data and every LazyList made an array: what the library
+ * writes when toYaml cannot, and what tests compare YamlItem texts with.
+ */
 export function plainData(value: unknown): unknown {
-  return materialize(value);
-}
-
-/** The value with every LazyList made an array (for the library, which writes what toYaml cannot). */
-function materialize(value: unknown): unknown {
-  if (value instanceof YamlItem) return materialize(value.value());
-  if (value instanceof LazyList) return [...value.items()].map(materialize);
-  if (Array.isArray(value)) return value.map(materialize);
+  if (value instanceof YamlItem) return plainData(value.value());
+  if (value instanceof LazyList) return [...value.items()].map(plainData);
+  if (Array.isArray(value)) return value.map(plainData);
   if (value !== null && typeof value === 'object' && isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainData(v)]));
   }
   return value;
 }

@@ -217,7 +217,7 @@ describe('monitoring emitter', () => {
     expect(d.__inputs[0]).toMatchObject({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' });
     expect(d.templating.list.map((v: any) => [v.name, v.type])).toEqual([['DS_PROMETHEUS', 'datasource'], ['tier', 'query'], ['service', 'query']]);
     const titles = d.panels.map((p: any) => p.title);
-    expect(titles).toEqual(['Backup age vs RPO', 'Backup duration vs RTO', 'Backup size', 'Restore-test age', 'Last status']);
+    expect(titles).toEqual(['Backup age vs RPO', 'Backup duration vs RTO', 'Backup size', 'Restore-test age', 'Last status', 'Velero backup age (kubernetes services)']);
     const ids = d.panels.map((p: any) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of d.panels) {
@@ -232,6 +232,32 @@ describe('monitoring emitter', () => {
     const dbRto = d.panels[1].targets.find((t: any) => servicesIn(t.expr).includes('production-db'));
     const rto = d.panels[1].fieldConfig.overrides.find((o: any) => o.matcher.options === dbRto.refId);
     expect(rto.properties[0].value.steps[1].value).toBe(3600);
+  });
+
+  it('the dashboard shows each Velero schedule against its alert threshold, and no Velero panel without kubernetes services', () => {
+    const artifacts = build(policyOf(RICH));
+    const d = JSON.parse(content(artifacts, DASHBOARD));
+    const velero = d.panels.find((p: any) => p.title.startsWith('Velero backup age'));
+    expect(velero.targets.every((t: any) => t.legendFormat === '{{schedule}}')).toBe(true);
+    // Every DrcVeleroBackupTooOld rule's schedule is drawn with the rule's own threshold.
+    const rules = parse(content(artifacts, RULES)).groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert === 'DrcVeleroBackupTooOld');
+    expect(rules.length).toBeGreaterThan(1); // the main schedule and the GFS ones
+    for (const rule of rules) {
+      const schedule = rule.labels.schedule;
+      const threshold = Number(/> (\d+)$/.exec(rule.expr)![1]);
+      const target = velero.targets.find((t: any) => {
+        const m = /schedule(=~?)"((?:[^"\\]|\\.)*)"/.exec(t.expr)!;
+        const names = m[1] === '=' ? [m[2]] : m[2]!.split('|').map((n: string) => n.replace(/\\(.)/g, '$1'));
+        return names.includes(schedule);
+      });
+      expect(target, schedule).toBeDefined();
+      const line = velero.fieldConfig.overrides.find((o: any) => o.matcher.options === target.refId);
+      expect(line.properties[0].value.steps[1].value, schedule).toBe(threshold);
+    }
+    const noKube = RICH.replace(/  kube:\n(    .*\n)+/, '');
+    expect(noKube).not.toContain('kind: kubernetes');
+    const plain = JSON.parse(content(build(policyOf(noKube)), DASHBOARD));
+    expect(plain.panels.map((p: any) => p.title)).not.toContain('Velero backup age (kubernetes services)');
   });
 
   it('the dashboard has one query per threshold, naming each service once with its own threshold', () => {

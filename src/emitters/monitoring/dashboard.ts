@@ -1,11 +1,13 @@
 /**
  * A Grafana dashboard (Classic JSON model, schemaVersion 39) over the drc metrics: backup age vs RPO,
- * backup duration vs RTO, backup size, restore-test age, last status. Deterministic: fixed panel ids,
+ * backup duration vs RTO, backup size, restore-test age, last status; and Velero's backup age for
+ * `kubernetes` services, whose backups Velero makes. Deterministic: fixed panel ids,
  * a uid derived from the policy name, no timestamps.
  */
 import type { Policy, Service } from '../../model/types.js';
 import { byName, METRICS } from '../layout.js';
-import { thresholds } from './alerts.js';
+import { planVelero } from '../kubernetes/plan.js';
+import { EXTERNAL_METRICS, gapSlack, thresholds } from './alerts.js';
 import { sha256Hex } from '../../hash.js';
 
 export const SCHEMA_VERSION = 39;
@@ -29,7 +31,7 @@ function refId(i: number): string {
   return s;
 }
 
-type Threshold = (s: Service) => number | null;
+type Threshold<T = Service> = (s: T) => number | null;
 
 /** A PromQL regex alternative matching exactly this name, inside a double-quoted string (names are [a-z0-9-]; escaped anyway). */
 function regexLiteral(name: string): string {
@@ -42,34 +44,35 @@ function regexLiteral(name: string): string {
  * group, not per service: 10,000 services share a handful of thresholds, and a panel with a query per
  * service is neither readable nor fast in Grafana (and made the 10,000-service dashboard 33 MB).
  */
-function byThreshold(services: Service[], threshold: Threshold): { limit: number | null; names: string[] }[] {
+function byThreshold<T extends { name: string }>(items: T[], threshold: Threshold<T>): { limit: number | null; names: string[] }[] {
   const groups = new Map<number | null, string[]>();
-  for (const s of services) {
-    const limit = threshold(s);
+  for (const item of items) {
+    const limit = threshold(item);
     const names = groups.get(limit);
-    if (names) names.push(s.name);
-    else groups.set(limit, [s.name]);
+    if (names) names.push(item.name);
+    else groups.set(limit, [item.name]);
   }
   return [...groups].map(([limit, names]) => ({ limit, names }));
 }
 
 /** A time series panel with one query per threshold, each with its own threshold line. */
-function perThresholdPanel(
+function perThresholdPanel<T extends { name: string }>(
   id: number,
   title: string,
   description: string,
-  services: Service[],
-  query: (filter: string) => string,
+  items: T[],
+  query: (names: string[]) => string,
   unit: string,
-  threshold: Threshold,
+  threshold: Threshold<T>,
   gridPos: { x: number; y: number; w: number; h: number },
+  legendFormat = '{{service}} {{region}}',
 ): unknown {
-  const groups = byThreshold(services, threshold);
+  const groups = byThreshold(items, threshold);
   const targets = groups.map((g, i) => ({
     datasource: DS,
     refId: refId(i),
-    expr: query(serviceFilter(g.names)),
-    legendFormat: '{{service}} {{region}}',
+    expr: query(g.names),
+    legendFormat,
   }));
   const overrides = groups.flatMap((g, i) => {
     if (g.limit === null) return [];
@@ -102,9 +105,35 @@ function perThresholdPanel(
   };
 }
 
+/** A label matcher selecting exactly these names: `label="a"` or `label=~"a|b"`. */
+function oneOf(label: string, names: string[]): string {
+  return names.length === 1 ? `${label}="${names[0]}"` : `${label}=~"${names.map(regexLiteral).join('|')}"`;
+}
+
 function serviceFilter(names: string[]): string {
-  const service = names.length === 1 ? `service="${names[0]}"` : `service=~"${names.map(regexLiteral).join('|')}"`;
-  return `{${service},service=~"$service",${FILTER}}`;
+  return `{${oneOf('service', names)},service=~"$service",${FILTER}}`;
+}
+
+/**
+ * Velero's own metrics for `kubernetes` services (no drc script writes drc_backup_* for them): the age of
+ * each schedule's newest successful backup against the threshold of its DrcVeleroBackupTooOld alert.
+ * Velero labels them by `schedule` only, so the tier and service variables do not filter this panel.
+ * Null when the policy has no Velero schedule.
+ */
+function veleroPanel(policy: Policy, id: number, gridPos: { x: number; y: number; w: number; h: number }): unknown {
+  const schedules = planVelero(policy).services.flatMap((v) => v.schedules);
+  if (schedules.length === 0) return null;
+  return perThresholdPanel(
+    id,
+    'Velero backup age (kubernetes services)',
+    "Seconds since the newest successful backup of each Velero schedule; the red line is its alert threshold (the schedule's gap plus slack). Velero labels these by schedule only: the tier and service filters do not apply.",
+    schedules,
+    (names) => `time() - ${EXTERNAL_METRICS.veleroLastSuccess}{${oneOf('schedule', names)}}`,
+    's',
+    (s) => s.gapSeconds + gapSlack(s.gapSeconds),
+    gridPos,
+    '{{schedule}}',
+  );
 }
 
 export function dashboard(policy: Policy): unknown {
@@ -112,9 +141,9 @@ export function dashboard(policy: Policy): unknown {
   const all = `{service=~"$service",${FILTER}}`;
   const panels = [
     perThresholdPanel(1, 'Backup age vs RPO', 'Seconds since the newest successful backup; the red line is the alert threshold (RPO, or schedule gap + slack for continuous services).',
-      services, (f) => `time() - ${METRICS.backupLastSuccess}${f}`, 's', (s) => thresholds(s).backupAge, { x: 0, y: 0, w: 24, h: 9 }),
+      services, (names) => `time() - ${METRICS.backupLastSuccess}${serviceFilter(names)}`, 's', (s) => thresholds(s).backupAge, { x: 0, y: 0, w: 24, h: 9 }),
     perThresholdPanel(2, 'Backup duration vs RTO', 'Duration of the last backup run; the red line is the RTO (a restore usually takes longer than the backup).',
-      services, (f) => `${METRICS.backupLastDuration}${f}`, 's', (s) => thresholds(s).rto, { x: 0, y: 9, w: 12, h: 8 }),
+      services, (names) => `${METRICS.backupLastDuration}${serviceFilter(names)}`, 's', (s) => thresholds(s).rto, { x: 0, y: 9, w: 12, h: 8 }),
     {
       id: 3,
       type: 'timeseries',
@@ -126,7 +155,7 @@ export function dashboard(policy: Policy): unknown {
       options: { legend: { displayMode: 'table', placement: 'right', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
     },
     perThresholdPanel(4, 'Restore-test age', 'Seconds since the last successful restore test; the red line is the restore_test frequency.',
-      services, (f) => `time() - ${METRICS.restoreTestLastSuccess}${f}`, 's', (s) => thresholds(s).restoreTestAge, { x: 0, y: 17, w: 12, h: 8 }),
+      services, (names) => `time() - ${METRICS.restoreTestLastSuccess}${serviceFilter(names)}`, 's', (s) => thresholds(s).restoreTestAge, { x: 0, y: 17, w: 12, h: 8 }),
     {
       id: 5,
       type: 'table',
@@ -148,7 +177,8 @@ export function dashboard(policy: Policy): unknown {
       },
       options: { showHeader: true, sortBy: [{ displayName: 'service', desc: false }] },
     },
-  ];
+    veleroPanel(policy, 6, { x: 0, y: 25, w: 24, h: 8 }),
+  ].filter((panel) => panel !== null);
   const variable = (name: string, label: string, query: string) => ({
     name,
     label,

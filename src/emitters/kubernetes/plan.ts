@@ -94,7 +94,16 @@ function locationName(storage: StorageTarget, region: string): string {
   return `${storage.name}-${region}`;
 }
 
+/** One plan per policy: the Kubernetes family, the alerts and the dashboard all read it (never change it). */
+const plans = new WeakMap<Policy, VeleroPlan>();
+
 export function planVelero(policy: Policy): VeleroPlan {
+  let plan = plans.get(policy);
+  if (!plan) plans.set(policy, (plan = makePlan(policy)));
+  return plan;
+}
+
+function makePlan(policy: Policy): VeleroPlan {
   const services = kubernetesServices(policy);
   const storages = [...new Map(services.map((s) => [s.storage!.name, s.storage!])).values()].sort(byName);
   const locations: StorageLocationPlan[] = [];

@@ -76,6 +76,11 @@ export function gapSlack(gapSeconds: number): number {
   return Math.min(6 * HOUR, Math.max(15 * MIN, Math.floor(gapSeconds / 4 / MIN) * MIN));
 }
 
+/** The age past which a Velero schedule's newest backup is too old (DrcVeleroBackupTooOld, and the dashboard's line). */
+export function veleroAgeThreshold(schedule: { gapSeconds: number }): number {
+  return schedule.gapSeconds + gapSlack(schedule.gapSeconds);
+}
+
 /** Literal text inside a Prometheus template (labels and annotations are templates). */
 export function templateLiteral(text: string): string {
   return text.includes('{{') ? text.replace(/\{\{/g, '{{ "{{" }}') : text;
@@ -207,7 +212,7 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
   const veleroService = veleroPlanOf(velero, name);
   if (veleroService) {
     for (const s of veleroService.schedules) {
-      const threshold = s.gapSeconds + gapSlack(s.gapSeconds);
+      const threshold = veleroAgeThreshold(s);
       add(
         'DrcVeleroBackupTooOld',
         `time() - ${EXTERNAL_METRICS.veleroLastSuccess}${sel({ schedule: s.name })} > ${threshold}`,
@@ -225,7 +230,7 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
     }
     const main = veleroService.schedules[0];
     if (main) {
-      const forAbsent = main.gapSeconds + gapSlack(main.gapSeconds);
+      const forAbsent = veleroAgeThreshold(main);
       add(
         'DrcVeleroMetricsMissing',
         `absent(${EXTERNAL_METRICS.veleroLastSuccess}${sel({ schedule: main.name })})`,

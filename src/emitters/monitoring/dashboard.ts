@@ -7,7 +7,7 @@
 import type { Policy, Service } from '../../model/types.js';
 import { byName, METRICS } from '../layout.js';
 import { planVelero } from '../kubernetes/plan.js';
-import { EXTERNAL_METRICS, gapSlack, thresholds } from './alerts.js';
+import { EXTERNAL_METRICS, thresholds, veleroAgeThreshold } from './alerts.js';
 import { sha256Hex } from '../../hash.js';
 
 export const SCHEMA_VERSION = 39;
@@ -130,7 +130,7 @@ function veleroPanel(policy: Policy, id: number, gridPos: { x: number; y: number
     schedules,
     (names) => `time() - ${EXTERNAL_METRICS.veleroLastSuccess}{${oneOf('schedule', names)}}`,
     's',
-    (s) => s.gapSeconds + gapSlack(s.gapSeconds),
+    veleroAgeThreshold,
     gridPos,
     '{{schedule}}',
   );

@@ -11,7 +11,7 @@
  * compares the two on random data for every construct, and on every shipped template.
  *
  * What it does not render it refuses: `compile` returns null (a construct outside the subset: `@data`,
- * block params, hashes, `with`/`unless`, partials with parameters or indentation, ...), and a render
+ * block params, hashes, `with`/`unless`, partials with several parameters or indentation, ...), and a render
  * throws FALLBACK (an `{{#each}}` over an object or a function, an unknown partial). Either way
  * templates.ts uses Handlebars itself, so nothing outside the subset renders differently.
  */
@@ -42,11 +42,18 @@ export interface RendererEnvironment {
   partial: (name: string) => ((ctx: unknown) => string) | undefined;
 }
 
-/** Rows of an `{{#each}}` joined this many at a time, as templates.ts's `each` does. */
+/**
+ * Rows of an `{{#each}}` joined this many at a time. Handlebars appends each row to one growing string, so
+ * every piece of a 10,000-row table stays alive until the table is done and the collector copies them all
+ * out of the young generation; here a row's pieces are garbage once its chunk is joined.
+ */
 const ROWS_PER_CHUNK = 64;
 
 /** What a block helper gets as `this` when the context is null or undefined (Handlebars' `nullContext`). */
 const NULL_CONTEXT = Object.seal({});
+
+/** Handlebars' own helpers: always known to its compiler. */
+const BUILTIN_HELPERS = new Set(['if', 'each', 'unless', 'with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing']);
 
 class Unsupported extends Error {}
 
@@ -123,7 +130,7 @@ class Compiler {
 
   private isHelperName(path: hbs.AST.PathExpression): boolean {
     const name = path.parts[0];
-    return path.parts.length === 1 && path.depth === 0 && !path.data && name !== undefined && (name in this.env.helpers || name === 'if' || name === 'each' || name === 'unless' || name === 'with' || name === 'lookup' || name === 'log' || name === 'helperMissing' || name === 'blockHelperMissing');
+    return path.parts.length === 1 && path.depth === 0 && !path.data && name !== undefined && (name in this.env.helpers || BUILTIN_HELPERS.has(name));
   }
 
   private helperCall(path: hbs.AST.PathExpression, params: hbs.AST.Expression[]): Value {

@@ -39,44 +39,6 @@ const runtime = Handlebars.create();
 // Handlebars adds its options argument, which these never read.
 for (const [name, helper] of Object.entries(VALUE_HELPERS)) runtime.registerHelper(name, helper as Handlebars.HelperDelegate);
 
-/** Rows of an `{{#each}}` over an array joined this many at a time (see `each` below). */
-const EACH_ROWS_PER_CHUNK = 64;
-const builtinEach = runtime.helpers.each as (this: unknown, context: unknown, options: Handlebars.HelperOptions) => string;
-
-/**
- * `{{#each}}` over an array, with the built-in helper's output, data frame (@index, @key, @first,
- * @last) and `{{else}}`, but joined in chunks: the built-in appends each row to one growing string,
- * so every piece of a 10,000-row table stays alive until the table is done, and the collector copies
- * them all out of the young generation (the DR plan's GC time at 10,000 services). Here a row's pieces
- * are garbage once its chunk is joined. Anything but an array goes to the built-in helper.
- */
-runtime.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions): string {
-  if (!Array.isArray(context)) return builtinEach.call(this, context, options);
-  const data = options.data ? Handlebars.createFrame(options.data) : undefined;
-  const chunks: string[] = [];
-  let rows: string[] = [];
-  let count = 0;
-  for (let i = 0; i < context.length; i++) {
-    if (!(i in context)) continue; // a hole, as the built-in skips it
-    const value: unknown = context[i];
-    if (data) {
-      data.key = i;
-      data.index = i;
-      data.first = i === 0;
-      data.last = i === context.length - 1;
-    }
-    rows.push(options.fn(value, { data, blockParams: [value, i] }));
-    count++;
-    if (rows.length === EACH_ROWS_PER_CHUNK) {
-      chunks.push(rows.join(''));
-      rows = [];
-    }
-  }
-  if (count === 0) return options.inverse(this);
-  chunks.push(rows.join(''));
-  return chunks.length === 1 ? chunks[0]! : chunks.join('');
-});
-
 /**
  * Helpers templates may call: the ones above and handlebars' block helpers. Declaring them lets
  * handlebars call them directly instead of looking each name up at render time (10,000 runbooks:

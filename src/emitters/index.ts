@@ -17,19 +17,21 @@ interface Family {
 }
 
 /**
- * In the order one thread emits them. The scripts come first: 54,000 small files at 10,000 services, which
- * the writer thread (writer-thread.ts) creates while this thread renders the documents; emitted last,
- * the build waited for them (10k services: ~0.1 s, docs/performance.md).
+ * In the order one thread emits them, which the writer thread (writer-thread.ts) makes matter (10k
+ * services, docs/performance.md). The scripts come first: 54,000 small files, created while the next
+ * families render. The large single files (monitoring, AWS) come next, while the writer still has
+ * files to create. The runbooks come last: small files the writer keeps up with, so little is left to
+ * write when rendering ends.
  */
 const FAMILIES: Record<string, Family> = {
   scripts: { load: () => import('./scripts/index.js'), parts: 8, cost: 19 },
+  monitoring: { load: () => import('./monitoring/index.js'), parts: 1, cost: 32, large: true },
+  aws: { load: () => import('./aws/index.js'), parts: 1, cost: 10 },
   // docs/ is two families: the documents, and the runbooks, which split by service.
   docs: { load: () => import('./docs/index.js').then((m) => ({ emit: m.emitDocuments })), parts: 1, cost: 16, large: true },
-  runbooks: { load: () => import('./docs/index.js').then((m) => ({ emit: m.emitRunbooks })), parts: 8, cost: 18 },
-  aws: { load: () => import('./aws/index.js'), parts: 1, cost: 10 },
   kubernetes: { load: () => import('./kubernetes/index.js'), parts: 1, cost: 2 },
   pgbackrest: { load: () => import('./pgbackrest/index.js'), parts: 1, cost: 1 },
-  monitoring: { load: () => import('./monitoring/index.js'), parts: 1, cost: 32, large: true },
+  runbooks: { load: () => import('./docs/index.js').then((m) => ({ emit: m.emitRunbooks })), parts: 8, cost: 18 },
 };
 
 export const FAMILY_NAMES = Object.keys(FAMILIES);

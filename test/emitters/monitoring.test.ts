@@ -8,7 +8,7 @@ import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
 import { emit } from '../../src/emitters/monitoring/index.js';
 import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, templateLiteral, thresholds } from '../../src/emitters/monitoring/alerts.js';
-import { rulesDocument, testsDocument } from '../../src/emitters/monitoring/rules.js';
+import { LONG_EVALUATION_INTERVAL, LONG_SCENARIO_AFTER, rulesDocument, testDocuments } from '../../src/emitters/monitoring/rules.js';
 import { plainData, toYaml } from '../../src/emitters/serialize.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
@@ -45,17 +45,24 @@ function content(artifacts: Artifact[], path: string): string {
 
 const RULES = 'monitoring/prometheus/backup-alerts.yml';
 const TESTS = 'monitoring/prometheus/backup-alerts.test.yml';
+const LONG_TESTS = 'monitoring/prometheus/backup-alerts.long.test.yml';
 const DASHBOARD = 'monitoring/grafana/backup-dashboard.json';
 
-/** promtool check rules + test rules on the generated files, in a temp dir. */
+/** The promtool test files among the artifacts (the long one only when the policy has long scenarios). */
+function testFilesOf(artifacts: Artifact[]): Artifact[] {
+  return artifacts.filter((a) => a.path === TESTS || a.path === LONG_TESTS);
+}
+
+/** promtool check rules + test rules (every test file) on the generated files, in a temp dir. */
 async function promtool(artifacts: Artifact[], rulesText = content(artifacts, RULES)) {
   requireTool('promtool');
   const tmp = makeTempDir('promtool');
   try {
     writeFileSync(join(tmp.path, 'backup-alerts.yml'), rulesText);
-    writeFileSync(join(tmp.path, 'backup-alerts.test.yml'), content(artifacts, TESTS));
+    const tests = testFilesOf(artifacts).map((a) => a.path.split('/').pop()!);
+    for (const a of testFilesOf(artifacts)) writeFileSync(join(tmp.path, a.path.split('/').pop()!), a.content);
     const check = await run('promtool', ['check', 'rules', 'backup-alerts.yml'], { cwd: tmp.path });
-    const test = await run('promtool', ['test', 'rules', 'backup-alerts.test.yml'], { cwd: tmp.path, timeoutMs: 120_000 });
+    const test = await run('promtool', ['test', 'rules', ...tests], { cwd: tmp.path, timeoutMs: 120_000 });
     return { check, test };
   } finally {
     await tmp.cleanup();
@@ -117,7 +124,7 @@ monitoring:
 describe('monitoring emitter', () => {
   it('a rich policy: promtool check rules and promtool test rules pass', async () => {
     const artifacts = build(policyOf(RICH));
-    expect(artifacts.map((a) => a.path)).toEqual([RULES, TESTS, DASHBOARD]);
+    expect(artifacts.map((a) => a.path)).toEqual([RULES, TESTS, LONG_TESTS, DASHBOARD]);
     const { check, test } = await promtool(artifacts);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
@@ -159,13 +166,73 @@ describe('monitoring emitter', () => {
     expect(test.stdout + test.stderr).toMatch(/DrcBackupFailed/);
   });
 
+  it('long absent() scenarios are in the long file, on its 15-minute grid; every rule is expected to fire in one of the files', () => {
+    const seconds = (d: string) => {
+      const m = /^(\d+)([smhd])$/.exec(d)!;
+      return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+    };
+    for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
+      const artifacts = build(policyOf(text));
+      const rules = parse(content(artifacts, RULES)).groups.flatMap((g: any) => g.rules);
+      // The rule an expected alert comes from: its name, and every label of the rule as promtool renders it.
+      const covered = new Set<unknown>();
+      const ruleOf = (alertname: string, labels: Record<string, string>) => {
+        const matching = rules.filter((r: any) => r.alert === alertname && Object.entries(r.labels).every(([k, v]) => renderTemplate(v as string, labels) === labels[k]));
+        expect(matching.length, `${alertname} ${JSON.stringify(labels)}`).toBe(1);
+        covered.add(matching[0]);
+        return matching[0];
+      };
+      const minute = parse(content(artifacts, TESTS));
+      const long = parse(content(artifacts, LONG_TESTS));
+      expect(minute.evaluation_interval).toBe('1m');
+      expect(long.evaluation_interval).toBe('15m');
+      expect(LONG_EVALUATION_INTERVAL).toBe(900);
+      for (const t of minute.tests) for (const c of t.alert_rule_test) {
+        expect(seconds(c.eval_time)).toBeLessThanOrEqual(LONG_SCENARIO_AFTER);
+        for (const a of c.exp_alerts) ruleOf(c.alertname, a.exp_labels);
+      }
+      expect(long.tests.length).toBeGreaterThan(0);
+      for (const t of long.tests) {
+        expect(t.interval).toBe('1m'); // samples stay a minute apart: never stale between evaluations
+        const [quiet, fire] = t.alert_rule_test;
+        expect(rules.find((r: any) => r.alert === quiet.alertname).expr).toMatch(/^absent\(/);
+        expect(quiet.exp_alerts).toEqual([]);
+        expect(seconds(fire.eval_time) - seconds(quiet.eval_time)).toBe(900);
+        expect(seconds(fire.eval_time) % 900).toBe(0);
+        expect(seconds(fire.eval_time)).toBeGreaterThan(LONG_SCENARIO_AFTER);
+        for (const a of fire.exp_alerts) {
+          // The alert's `for` has passed at the firing check and not at the quiet one (15-minute precision).
+          const hold = seconds(ruleOf(fire.alertname, a.exp_labels).for);
+          expect(hold).toBeLessThanOrEqual(seconds(fire.eval_time));
+          expect(hold).toBeGreaterThan(seconds(quiet.eval_time));
+        }
+      }
+      expect(covered.size).toBe(rules.length);
+    }
+  });
+
+  it('the long file is a real test: a restore-test absent() alert held an hour less or more makes promtool test rules fail', async () => {
+    const artifacts = build(policyOf(RICH));
+    const rules = content(artifacts, RULES);
+    const missing = /(- alert: DrcRestoreTestMissing\n\s+expr: absent\(drc_restore_test_last_success_timestamp_seconds\{service="ledger"\}\)\n\s+for: )6h/;
+    expect(rules).toMatch(missing);
+    for (const hold of ['5h', '7h']) {
+      const { test } = await promtool(artifacts, rules.replace(missing, `$1${hold}`));
+      expect(test.code, hold).toBe(1);
+      expect(test.stdout + test.stderr).toMatch(/DrcRestoreTestMissing/);
+    }
+  });
+
   it('rule and test files match the SchemaStore schemas', () => {
     for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
       const artifacts = build(policyOf(text));
       const rules = parse(content(artifacts, RULES));
       expect(VALIDATE_RULES(rules), JSON.stringify(VALIDATE_RULES.errors)).toBe(true);
-      const tests = parse(content(artifacts, TESTS));
-      expect(VALIDATE_TESTS(tests), JSON.stringify(VALIDATE_TESTS.errors)).toBe(true);
+      expect(testFilesOf(artifacts).length).toBe(2);
+      for (const file of testFilesOf(artifacts)) {
+        const tests = parse(file.content);
+        expect(VALIDATE_TESTS(tests), JSON.stringify(VALIDATE_TESTS.errors)).toBe(true);
+      }
     }
     expect(VALIDATE_RULES({ groups: [{ name: 'x', rules: [{ alert: 'A', expr: 'up', bogus: 1 }] }] })).toBe(false);
   });
@@ -177,8 +244,9 @@ describe('monitoring emitter', () => {
       for (const g of rules.groups) for (const r of g.rules) for (const m of metricNames(r.expr)) used.add(m);
       expect(used.size).toBeGreaterThan(3);
       for (const m of used) expect(ALLOWED_METRICS.has(m), m).toBe(true);
-      const tests = parse(content(build(policyOf(text)), TESTS));
-      for (const t of tests.tests) for (const s of t.input_series) expect(ALLOWED_METRICS.has(s.series.split('{')[0]), s.series).toBe(true);
+      for (const file of testFilesOf(build(policyOf(text)))) {
+        for (const t of parse(file.content).tests) for (const s of t.input_series) expect(ALLOWED_METRICS.has(s.series.split('{')[0]), s.series).toBe(true);
+      }
     }
   });
 
@@ -302,7 +370,7 @@ describe('monitoring emitter', () => {
     const acme = readFileSync(join('examples', 'acme', 'drc.yaml'), 'utf8');
     for (const text of [RICH, odd, acme, generatePolicy(120)]) {
       const alerts = policyAlerts(policyOf(text));
-      for (const document of [rulesDocument(alerts), testsDocument(alerts)]) {
+      for (const document of [rulesDocument(alerts), ...testDocuments(alerts).map((f) => f.document)]) {
         const written = toYaml(document);
         expect(written).toBe(toYaml(plainData(document)));
         expect(parse(written)).toEqual(plainData(document));

@@ -4,6 +4,17 @@ import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, l
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
+/**
+ * The `absent()` scenarios that run for hours of simulated time (a daily Velero schedule's missing-metrics
+ * alert waits 30 hours), in a file of their own evaluated every LONG_EVALUATION_INTERVAL: promtool
+ * evaluates every rule at every evaluation step of a group, and at one minute these groups were most of
+ * the time `promtool test rules` took.
+ */
+export const LONG_TESTS_FILE = 'backup-alerts.long.test.yml';
+/** An `absent()` scenario that checks its alert later than this goes to the long file. */
+export const LONG_SCENARIO_AFTER = 2 * 3600;
+export const LONG_EVALUATION_INTERVAL = 15 * 60;
+const MINUTE = 60;
 
 /** A rule of the rules file. */
 class RuleItem extends YamlItem {
@@ -107,7 +118,8 @@ interface Timing {
   values: (steps: number) => string;
 }
 
-function timing(a: AlertSpec): Timing {
+/** When the scenario's alert is checked, for rules evaluated every `interval` seconds (one minute unless long). */
+function timing(a: AlertSpec, interval = MINUTE): Timing {
   const s = a.scenario;
   const f = a.forSeconds;
   switch (s.kind) {
@@ -119,8 +131,12 @@ function timing(a: AlertSpec): Timing {
       return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `0x${ONSET / 60} ${s.threshold + 60}x${n - ONSET / 60 - 1}` };
     case 'increase':
       return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `0x${ONSET / 60} 1+1x${n - ONSET / 60 - 1}` };
-    case 'absent': // absent from the start: active at t=0, firing once `for` has passed
-      return { quiet: f - 60, fire: f, values: () => '' };
+    case 'absent': {
+      // Absent from the start: active at the evaluation at t=0, firing at the first evaluation once `for`
+      // has passed, pending at the one before.
+      const fire = Math.ceil(f / interval) * interval;
+      return { quiet: fire - interval, fire, values: () => '' };
+    }
   }
 }
 
@@ -175,6 +191,17 @@ interface ScenarioGroup {
   members: { alert: AlertSpec; matches: BaselineSeries[] }[];
 }
 
+/** A promtool test file. */
+export interface TestFile {
+  file: string;
+  document: unknown;
+}
+
+/** Does the group belong in the long file (LONG_TESTS_FILE)? */
+function isLong(group: ScenarioGroup): boolean {
+  return group.alert.scenario.kind === 'absent' && group.timing.fire > LONG_SCENARIO_AFTER;
+}
+
 function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels } {
   const series = a.scenario.series;
   // The scenario's labels, then the rule's (a rule label of the same name wins, in the series' place).
@@ -192,9 +219,11 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
  * scenario with every series once made a multi-gigabyte file for 1,000 services). A group holds the
  * series its scenario breaks; an `absent()` group also holds every other service's series of that metric,
  * or their own absent alerts would fire too (only alerts of the group's name are checked, and those read
- * only that metric). A last group with every series healthy checks that no alert fires.
+ * only that metric). A last group with every series healthy checks that no alert fires. The long
+ * `absent()` groups go to a second file (LONG_TESTS_FILE, written only when there are some), whose rules
+ * are evaluated every 15 minutes; their input series keep one sample a minute.
  */
-export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_FILE): unknown {
+export function testDocuments(all: readonly ServiceAlerts[], rulesFile = RULES_FILE): TestFile[] {
   const baseline = all.flatMap((s) => s.baseline);
   const index = new BaselineIndex(baseline);
   const byMetric = new Map<string, BaselineSeries[]>();
@@ -229,6 +258,8 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
       groups.set(key, group);
     }
   }
+  const minuteGroups = [...groups.values()].filter((g) => !isLong(g));
+  const longGroups = [...groups.values()].filter(isLong).map((g) => ({ ...g, timing: timing(g.alert, LONG_EVALUATION_INTERVAL) }));
   const scenarioTest = ({ alert, timing: t, members }: ScenarioGroup) => {
     const steps = Math.ceil(t.fire / 60) + 2;
     const brokenSeries = new Set<BaselineSeries>();
@@ -283,9 +314,16 @@ export function testsDocument(all: readonly ServiceAlerts[], rulesFile = RULES_F
     };
   };
   // Each test is made as it is written, and dropped once written.
-  const tests = new LazyList(groups.size + (alerts.length > 0 ? 1 : 0), function* () {
-    for (const group of groups.values()) yield scenarioTest(group);
+  const tests = new LazyList(minuteGroups.length + (alerts.length > 0 ? 1 : 0), function* () {
+    for (const group of minuteGroups) yield scenarioTest(group);
     if (alerts.length > 0) yield healthyTest();
   });
-  return { rule_files: [rulesFile], evaluation_interval: '1m', tests };
+  const files: TestFile[] = [{ file: TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(MINUTE), tests } }];
+  if (longGroups.length > 0) {
+    const long = new LazyList(longGroups.length, function* () {
+      for (const group of longGroups) yield scenarioTest(group);
+    });
+    files.push({ file: LONG_TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(LONG_EVALUATION_INTERVAL), tests: long } });
+  }
+  return files;
 }

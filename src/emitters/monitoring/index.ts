@@ -1,7 +1,7 @@
 /**
  * Monitoring artifacts (policy-language.md §10): Prometheus alert rules over the metrics the scripts
- * write (layout.METRICS) plus Velero's and postgres_exporter's (alerts.EXTERNAL_METRICS), a promtool
- * test file proving each alert, and a Grafana dashboard. See docs/artifacts/monitoring.md.
+ * write (layout.METRICS) plus Velero's and postgres_exporter's (alerts.EXTERNAL_METRICS), promtool
+ * test files proving each alert, and a Grafana dashboard. See docs/artifacts/monitoring.md.
  */
 import { toJson, toYaml } from '../serialize.js';
 import type { Artifact, EmitContext, Emitter } from '../types.js';

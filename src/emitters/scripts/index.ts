@@ -365,8 +365,9 @@ const LITERAL_SAFE = /^(?:[\t\n\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uF
  */
 function literalEntry(key: string, text: string, indent: string): string | null {
   if (!/^[A-Za-z0-9_.-]+$/.test(key) || !/^[^\s]/.test(text) || !text.endsWith('\n') || text.endsWith('\n\n') || !LITERAL_SAFE.test(text)) return null;
-  const body = text.slice(0, -1).split('\n').map((line) => (line === '' ? '' : `${indent}  ${line}`)).join('\n');
-  return `${indent}${key}: |\n${body}\n`;
+  // Every line indented, empty lines left empty (the text starts with a non-blank line).
+  const pad = `${indent}  `;
+  return `${indent}${key}: |\n${pad}${text.slice(0, -1).replace(/\n(?=[^\n])/g, `\n${pad}`)}\n`;
 }
 
 /** A ConfigMap (built as an object) with one script: the data written as a literal block when that is exact. */

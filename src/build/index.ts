@@ -19,6 +19,13 @@ export interface BuildResult {
   lint: LintResult;
   /** Empty when lint has errors: nothing is emitted. */
   artifacts: Artifact[];
+  /** The artifacts' warnings (`path: warning`), in path order. */
+  warnings: string[];
+}
+
+/** An artifact's warning as the build prints it. */
+export function warningLine(artifact: Pick<Artifact, 'path' | 'warning'>): string | null {
+  return artifact.warning ? `${artifact.path}: ${artifact.warning}` : null;
 }
 
 /** The emit context, or null when lint has errors (nothing may be emitted, like tsc --noEmitOnError). */
@@ -31,9 +38,10 @@ export function emitContext(lint: LintResult): EmitContext | null {
 export async function buildPolicy(text: string, file: string): Promise<BuildResult> {
   const lint = lintText(text, file);
   const context = emitContext(lint);
-  if (!context) return { lint, artifacts: [] };
+  if (!context) return { lint, artifacts: [], warnings: [] };
   const artifacts = await emitAll(context);
-  return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a, a.content)), context.policy.sha256)].sort(byPath) };
+  const warnings = artifacts.map(warningLine).filter((line): line is string => line !== null);
+  return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a, a.content)), context.policy.sha256)].sort(byPath), warnings };
 }
 
 /** manifest.json for these entries; two entries with one path are an emitter bug and throw. */
@@ -43,9 +51,11 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
   return { path: 'manifest.json', content: toJson({ drc_version: DRC_VERSION, policy_sha256: policySha256, files }, { sort: false }) };
 }
 
-/** Emits the units (families, or parts of them) into the sink. */
-export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink): Promise<void> {
+/** Emits the units (families, or parts of them) into the sink; adds the artifacts' warnings to `warnings`. */
+export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink, warnings: string[] = []): Promise<void> {
   for await (const artifact of emitFamilies(context, units)) {
+    const warning = warningLine(artifact);
+    if (warning) warnings.push(warning);
     const behind = sink.add(artifact);
     if (behind) await behind;
   }
@@ -58,8 +68,8 @@ export async function addManifest(context: EmitContext, entries: ManifestEntry[]
 }
 
 /** Emits every family into the sink, then manifest.json, in this thread; returns the number of files. */
-export async function emitInto(context: EmitContext, sink: ArtifactSink): Promise<number> {
-  await emitFamiliesInto(context, WHOLE_FAMILIES, sink);
+export async function emitInto(context: EmitContext, sink: ArtifactSink, warnings: string[] = []): Promise<number> {
+  await emitFamiliesInto(context, WHOLE_FAMILIES, sink, warnings);
   return addManifest(context, [...(await sink.settle())], sink);
 }
 

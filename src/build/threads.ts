@@ -53,21 +53,29 @@ export interface WorkerJob {
 }
 
 /** What it answers. */
-export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[] } | { ok: false; message: string; stack?: string };
+export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[]; warnings: string[] } | { ok: false; message: string; stack?: string };
+
+/** What a job did: the files it wrote (or compared), what differed, and its artifacts' warnings. */
+export interface JobResult {
+  entries: ManifestEntry[];
+  found: Drift[];
+  warnings: string[];
+}
 
 /** Emits units taken from the shared counter until none is left. */
-export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink): Promise<void> {
+export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink, warnings: string[] = []): Promise<void> {
   const counter = new Int32Array(next);
   for (let i = Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
-    await emitFamiliesInto(context, [units[i]!], sink);
+    await emitFamiliesInto(context, [units[i]!], sink, warnings);
   }
 }
 
-/** Runs a job (in a worker thread): the manifest entries of the files it wrote, and what differed. */
-export async function runJob(job: WorkerJob): Promise<{ entries: ManifestEntry[]; found: Drift[] }> {
+/** Runs a job (in a worker thread): the manifest entries of the files it wrote, what differed, and warnings. */
+export async function runJob(job: WorkerJob): Promise<JobResult> {
   const sink = job.sink.kind === 'write' ? new FolderWriter(job.sink.root) : new FolderComparison(job.sink.target);
-  await emitClaimed(job.context, job.units, job.next, sink);
-  return { entries: await sink.settle(), found: sink instanceof FolderComparison ? sink.found : [] };
+  const warnings: string[] = [];
+  await emitClaimed(job.context, job.units, job.next, sink, warnings);
+  return { entries: await sink.settle(), found: sink instanceof FolderComparison ? sink.found : [], warnings };
 }
 
 /** Loads the modules of the families a worker may emit (while the main thread lints). */
@@ -121,11 +129,11 @@ export class BuildWorker {
     return new BuildWorker(script);
   }
 
-  async run(job: WorkerJob): Promise<{ entries: ManifestEntry[]; found: Drift[] }> {
+  async run(job: WorkerJob): Promise<JobResult> {
     this.worker.postMessage(job);
     const answer = await this.answer;
     if (!answer.ok) throw Object.assign(new Error(answer.message), { stack: answer.stack });
-    return { entries: answer.entries, found: answer.found };
+    return { entries: answer.entries, found: answer.found, warnings: answer.warnings };
   }
 
   /** Stops the thread; once this resolves it writes nothing more. */
@@ -136,10 +144,11 @@ export class BuildWorker {
 
 /**
  * Emits every family into a staging folder or a comparison, on this thread and the workers, then
- * manifest.json; returns the number of files. A worker's failure fails the build (the caller aborts the
+ * manifest.json; returns the number of files, and adds the artifacts' warnings to `warnings` (in no set
+ * order: which thread emits a file varies). A worker's failure fails the build (the caller aborts the
  * staging folder, after every worker has stopped).
  */
-export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, workers: readonly BuildWorker[]): Promise<number> {
+export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, workers: readonly BuildWorker[], warnings: string[] = []): Promise<number> {
   const { large, shared } = emitUnits();
   const next = new SharedArrayBuffer(4);
   const job: WorkerJob = {
@@ -153,10 +162,11 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   // rejection from being reported as unhandled while this thread is still busy.)
   inWorkers.catch(() => Atomics.store(new Int32Array(next), 0, shared.length));
   let here: ManifestEntry[];
-  let there: { entries: ManifestEntry[]; found: Drift[] }[];
+  let there: JobResult[];
+  const found: string[] = [];
   try {
-    await emitFamiliesInto(context, large, sink);
-    await emitClaimed(context, shared, next, sink);
+    await emitFamiliesInto(context, large, sink, found);
+    await emitClaimed(context, shared, next, sink, found);
     here = [...(await sink.settle())];
     there = await inWorkers;
   } catch (error) {
@@ -167,6 +177,8 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   for (const answer of there) {
     if (sink instanceof FolderComparison) sink.absorb(answer.entries.map((e) => e.path), answer.found);
     for (const entry of answer.entries) here.push(entry);
+    found.push(...answer.warnings);
   }
+  warnings.push(...found);
   return addManifest(context, here, sink);
 }

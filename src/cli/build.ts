@@ -43,9 +43,19 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
     io.stderr(`drc: ${shown} has errors; nothing was written\n`);
     return lintExit === EXIT.ok ? EXIT.findings : lintExit;
   }
-  const emit = (sink: StagingFolder | FolderComparison) => (workers.length ? emitThreaded(context, sink, workers) : emitInto(context, sink));
+  // Warnings about files the consuming tool will refuse (CloudFormation's quotas): printed once the build is done.
+  const warnings: string[] = [];
+  const emit = (sink: StagingFolder | FolderComparison) =>
+    workers.length ? emitThreaded(context, sink, workers, warnings) : emitInto(context, sink, warnings);
+  const warn = () => {
+    for (const warning of warnings.sort()) io.stderr(`drc: warning: ${warning}\n`);
+  };
   const outDir = resolve(io.cwd, opts.out);
-  if (opts.check) return checkFolder(io, opts.out, new FolderComparison(outDir), emit);
+  if (opts.check) {
+    const exit = await checkFolder(io, opts.out, new FolderComparison(outDir), emit);
+    warn();
+    return exit;
+  }
   // A large build writes its files on a thread of its own while this one renders the next.
   const writer = text.length >= WRITER_THREAD_MIN_BYTES ? bundledScript('build-writer.js') : null;
   const staging = new StagingFolder(outDir, writer ? (root) => new WriterThread(root, writer) : undefined);
@@ -58,6 +68,7 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   }
   await staging.commit();
   io.stdout(`wrote ${count} files to ${opts.out}\n`);
+  warn();
   return EXIT.ok;
 }
 

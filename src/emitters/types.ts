@@ -9,6 +9,11 @@ export interface Artifact {
   content: string;
   /** 0o755 for scripts; 0o644 otherwise. */
   executable?: boolean;
+  /**
+   * Written all the same, but the tool that consumes the file will refuse it (e.g. a CloudFormation stack
+   * over AWS's quotas): the build prints this after the path, on stderr.
+   */
+  warning?: string;
 }
 
 export interface EmitContext {

@@ -182,6 +182,30 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     expect(drift.stdout).toContain('missing scripts/svc-00003/backup.sh');
     expect(drift.stdout).toContain('extra   monitoring/stray.yml');
   });
+
+  it('a stack over CloudFormation\'s quotas is written, with a warning on stderr, on one thread or two, and from --check', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const policy = join(temp.path, 'p1300.yaml');
+    writeFileSync(policy, generatePolicy(1300));
+    const warning = /^drc: warning: aws\/cloudformation\/backup-stack\.yaml: [\d,]+ bytes \(at most 1,000,000\), \d+ resources \(at most 500\): CloudFormation cannot deploy this stack\./m;
+    for (const threads of ['1', '2']) {
+      const out = join(temp.path, `p1300-${threads}`);
+      const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(warning);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(out, 'aws', 'cloudformation', 'backup-stack.yaml'))).toBe(true);
+      const check = run(['build', policy, '--out', out, '--check'], repo, { DRC_BUILD_THREADS: threads });
+      expect(check.status).toBe(0);
+      expect(check.stderr).toMatch(warning);
+    }
+    const small = run(['build', acme, '--out', join(temp.path, 'acme-quiet')]);
+    expect(small.stderr).toBe('');
+    const { buildPolicy } = await import('../../src/build/index.js');
+    const inMemory = await buildPolicy(readFileSync(policy, 'utf8'), policy);
+    expect(inMemory.warnings).toHaveLength(1);
+    expect(`drc: warning: ${inMemory.warnings[0]}`).toMatch(warning);
+  });
 });
 
 describe('SourceIndex.release (drc build lets the yaml tree go after lint)', () => {

@@ -18,6 +18,7 @@ import {
 import { awsCronExpressions, backupScheduleExpressions, CronConversionError, toAwsCron } from '../../src/emitters/aws/cron.js';
 import { gfsExpirationDays, gfsSpanDays, gfsTagFor } from '../../src/emitters/aws/gfs.js';
 import { backupWriterPolicy, kmsKeyResource, MANAGED_POLICY_MAX_CHARS, policySize, type PolicyDocument } from '../../src/emitters/aws/iam.js';
+import { CLOUDFORMATION_LIMITS, stackLimitWarning } from '../../src/emitters/aws/limits.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import { awsEnv, requireTool, run, runOk, uniqueBucket, useS3, useTempDir } from '../harness/index.js';
 
@@ -432,6 +433,41 @@ describe('aws emitter: CloudFormation', () => {
     });
     const alarm = r.AlarmGoldBackupJobsFailed!.Properties;
     expect(alarm).toMatchObject({ Namespace: 'AWS/Backup', MetricName: 'NumberOfBackupJobsFailed', Dimensions: [{ Name: 'BackupVaultName', Value: { Ref: 'BackupVaultGold' } }] });
+  });
+});
+
+describe('aws emitter: CloudFormation quotas', () => {
+  const resources = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`R${i}`, { Type: 'AWS::S3::Bucket' }]));
+
+  it('stackLimitWarning names each quota a template exceeds, and nothing at the limits', () => {
+    expect(CLOUDFORMATION_LIMITS).toEqual({ bodyBytes: 1_000_000, resources: 500, outputs: 200, parameters: 200 });
+    const atLimits = { Resources: resources(500), Outputs: resources(200), Parameters: resources(200) };
+    expect(stackLimitWarning(atLimits, 'x'.repeat(1_000_000))).toBeNull();
+    const over = stackLimitWarning({ ...atLimits, Resources: resources(501) }, 'x');
+    expect(over).toMatch(/^501 resources \(at most 500\): CloudFormation cannot deploy this stack\./);
+    expect(stackLimitWarning({ Outputs: resources(201) }, 'x')).toMatch(/^201 outputs \(at most 200\)/);
+    expect(stackLimitWarning({ Parameters: resources(201) }, 'x')).toMatch(/^201 parameters \(at most 200\)/);
+    // Bytes, not characters: 500,001 two-byte characters are 1,000,002 bytes.
+    expect(stackLimitWarning({ Resources: resources(1) }, 'é'.repeat(500_001))).toMatch(/^1,000,002 bytes \(at most 1,000,000\):/);
+    expect(stackLimitWarning({ Resources: resources(501) }, 'x'.repeat(1_000_001))).toMatch(/^1,000,001 bytes \(at most 1,000,000\), 501 resources \(at most 500\):/);
+  });
+
+  it('a stack over the quotas is written with a warning that gives its real size and resource count; smaller ones get none', async () => {
+    expect(artifacts.some((a) => a.warning)).toBe(false);
+    expect(build(load(readFileSync(join('examples', 'acme', 'drc.yaml'), 'utf8'))).some((a) => a.warning)).toBe(false);
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const large = build(load(generatePolicy(1300)));
+    const stack = byPath(large, 'aws/cloudformation/backup-stack.yaml');
+    const count = Object.keys(parse(stack.content).Resources).length;
+    const bytes = Buffer.byteLength(stack.content);
+    expect(count).toBeGreaterThan(500);
+    expect(bytes).toBeGreaterThan(1_000_000);
+    expect(stack.warning).toContain(`${bytes.toLocaleString('en-US')} bytes (at most 1,000,000), ${count} resources (at most 500)`);
+    // The replica stack (no AWS Backup plans) is under both.
+    const replica = byPath(large, 'aws/cloudformation/replica-us-west-2.yaml');
+    expect(Buffer.byteLength(replica.content)).toBeLessThan(1_000_000);
+    expect(replica.warning).toBeUndefined();
+    expect(large.filter((a) => a.warning).map((a) => a.path)).toEqual(['aws/cloudformation/backup-stack.yaml']);
   });
 });
 

@@ -10,6 +10,7 @@ import { slug } from '../layout.js';
 import { toJson, toYaml } from '../serialize.js';
 import { lifecycleConfiguration } from './bucket-config.js';
 import { backupStack, replicaStack, stackRegions } from './cloudformation.js';
+import { stackLimitWarning } from './limits.js';
 import { accessPolicies, allBuckets } from './iam.js';
 
 export { lifecycleConfiguration, bucketEncryption, bucketVersioning, objectLockConfiguration, replicationConfiguration } from './bucket-config.js';
@@ -23,12 +24,17 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const emit: Emitter = function* ({ policy }): Iterable<Artifact> {
   // A template needs at least one resource: a policy without buckets or AWS Backup services gets no stack.
   const hasResources = (t: Record<string, unknown>) => Object.keys((t.Resources ?? {}) as object).length > 0;
+  const stackArtifact = (path: string, template: Record<string, unknown>): Artifact => {
+    const content = toYaml(template);
+    const warning = stackLimitWarning(template, content);
+    return warning ? { path, content, warning } : { path, content };
+  };
   const [, ...others] = stackRegions(policy);
   const main = backupStack(policy);
-  if (hasResources(main)) yield { path: 'aws/cloudformation/backup-stack.yaml', content: toYaml(main) };
+  if (hasResources(main)) yield stackArtifact('aws/cloudformation/backup-stack.yaml', main);
   for (const region of [...others].sort((a, b) => (slug(a) < slug(b) ? -1 : slug(a) > slug(b) ? 1 : 0))) {
     const stack = replicaStack(policy, region);
-    if (hasResources(stack)) yield { path: `aws/cloudformation/replica-${slug(region)}.yaml`, content: toYaml(stack) };
+    if (hasResources(stack)) yield stackArtifact(`aws/cloudformation/replica-${slug(region)}.yaml`, stack);
   }
   for (const [name, document] of Object.entries(accessPolicies(policy))) {
     if (document.Statement.length) yield { path: `aws/iam/${name}.json`, content: toJson(document, { sort: false }) };

@@ -19,13 +19,19 @@ export interface BuildResult {
   lint: LintResult;
   /** Empty when lint has errors: nothing is emitted. */
   artifacts: Artifact[];
-  /** The artifacts' warnings (`path: warning`), in path order. */
-  warnings: string[];
+  /** The artifacts' warnings, in path order. */
+  warnings: BuildWarning[];
 }
 
-/** An artifact's warning as the build prints it. */
-export function warningLine(artifact: Pick<Artifact, 'path' | 'warning'>): string | null {
-  return artifact.warning ? `${artifact.path}: ${artifact.warning}` : null;
+/** A file written all the same, that the tool consuming it will refuse (Artifact.warning). */
+export interface BuildWarning {
+  path: string;
+  message: string;
+}
+
+/** The artifact's warning, if it has one. */
+export function warningOf(artifact: Pick<Artifact, 'path' | 'warning'>): BuildWarning | null {
+  return artifact.warning ? { path: artifact.path, message: artifact.warning } : null;
 }
 
 /** The emit context, or null when lint has errors (nothing may be emitted, like tsc --noEmitOnError). */
@@ -40,7 +46,7 @@ export async function buildPolicy(text: string, file: string): Promise<BuildResu
   const context = emitContext(lint);
   if (!context) return { lint, artifacts: [], warnings: [] };
   const artifacts = await emitAll(context);
-  const warnings = artifacts.map(warningLine).filter((line): line is string => line !== null);
+  const warnings = artifacts.map(warningOf).filter((w): w is BuildWarning => w !== null);
   return { lint, artifacts: [...artifacts, manifest(artifacts.map((a) => manifestEntry(a, a.content)), context.policy.sha256)].sort(byPath), warnings };
 }
 
@@ -52,9 +58,9 @@ function manifest(entries: ManifestEntry[], policySha256: string): Artifact {
 }
 
 /** Emits the units (families, or parts of them) into the sink; adds the artifacts' warnings to `warnings`. */
-export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink, warnings: string[] = []): Promise<void> {
+export async function emitFamiliesInto(context: EmitContext, units: readonly EmitUnit[], sink: ArtifactSink, warnings: BuildWarning[] = []): Promise<void> {
   for await (const artifact of emitFamilies(context, units)) {
-    const warning = warningLine(artifact);
+    const warning = warningOf(artifact);
     if (warning) warnings.push(warning);
     const behind = sink.add(artifact);
     if (behind) await behind;
@@ -68,7 +74,7 @@ export async function addManifest(context: EmitContext, entries: ManifestEntry[]
 }
 
 /** Emits every family into the sink, then manifest.json, in this thread; returns the number of files. */
-export async function emitInto(context: EmitContext, sink: ArtifactSink, warnings: string[] = []): Promise<number> {
+export async function emitInto(context: EmitContext, sink: ArtifactSink, warnings: BuildWarning[] = []): Promise<number> {
   await emitFamiliesInto(context, WHOLE_FAMILIES, sink, warnings);
   return addManifest(context, [...(await sink.settle())], sink);
 }

@@ -15,6 +15,7 @@ import type { EmitContext } from '../emitters/types.js';
 import {
   addManifest,
   emitFamiliesInto,
+  type BuildWarning,
   FolderComparison,
   FolderWriter,
   type ArtifactSink,
@@ -53,17 +54,17 @@ export interface WorkerJob {
 }
 
 /** What it answers. */
-export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[]; warnings: string[] } | { ok: false; message: string; stack?: string };
+export type WorkerAnswer = { ok: true; entries: ManifestEntry[]; found: Drift[]; warnings: BuildWarning[] } | { ok: false; message: string; stack?: string };
 
 /** What a job did: the files it wrote (or compared), what differed, and its artifacts' warnings. */
 export interface JobResult {
   entries: ManifestEntry[];
   found: Drift[];
-  warnings: string[];
+  warnings: BuildWarning[];
 }
 
 /** Emits units taken from the shared counter until none is left. */
-export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink, warnings: string[] = []): Promise<void> {
+export async function emitClaimed(context: EmitContext, units: readonly EmitUnit[], next: SharedArrayBuffer, sink: ArtifactSink, warnings: BuildWarning[] = []): Promise<void> {
   const counter = new Int32Array(next);
   for (let i = Atomics.add(counter, 0, 1); i < units.length; i = Atomics.add(counter, 0, 1)) {
     await emitFamiliesInto(context, [units[i]!], sink, warnings);
@@ -73,7 +74,7 @@ export async function emitClaimed(context: EmitContext, units: readonly EmitUnit
 /** Runs a job (in a worker thread): the manifest entries of the files it wrote, what differed, and warnings. */
 export async function runJob(job: WorkerJob): Promise<JobResult> {
   const sink = job.sink.kind === 'write' ? new FolderWriter(job.sink.root) : new FolderComparison(job.sink.target);
-  const warnings: string[] = [];
+  const warnings: BuildWarning[] = [];
   await emitClaimed(job.context, job.units, job.next, sink, warnings);
   return { entries: await sink.settle(), found: sink instanceof FolderComparison ? sink.found : [], warnings };
 }
@@ -148,7 +149,7 @@ export class BuildWorker {
  * order: which thread emits a file varies). A worker's failure fails the build (the caller aborts the
  * staging folder, after every worker has stopped).
  */
-export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, workers: readonly BuildWorker[], warnings: string[] = []): Promise<number> {
+export async function emitThreaded(context: EmitContext, sink: StagingFolder | FolderComparison, workers: readonly BuildWorker[], warnings: BuildWarning[] = []): Promise<number> {
   const { large, shared } = emitUnits();
   const next = new SharedArrayBuffer(4);
   const job: WorkerJob = {
@@ -163,7 +164,7 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   inWorkers.catch(() => Atomics.store(new Int32Array(next), 0, shared.length));
   let here: ManifestEntry[];
   let there: JobResult[];
-  const found: string[] = [];
+  const found: BuildWarning[] = [];
   try {
     await emitFamiliesInto(context, large, sink, found);
     await emitClaimed(context, shared, next, sink, found);

@@ -1,6 +1,7 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { resolve } from 'node:path';
-import { emitContext, emitInto, FolderComparison, StagingFolder } from '../build/index.js';
+import { emitContext, emitInto, FolderComparison, StagingFolder, type BuildWarning } from '../build/index.js';
+import { escapeData, escapeProperty } from '../reporters/github.js';
 import { BuildWorker, buildThreads, bundledScript, emitThreaded } from '../build/threads.js';
 import { WRITER_THREAD_MIN_BYTES, WriterThread } from '../build/writer-thread.js';
 import { lintText } from '../checker/index.js';
@@ -44,11 +45,12 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
     return lintExit === EXIT.ok ? EXIT.findings : lintExit;
   }
   // Warnings about files the consuming tool will refuse (CloudFormation's quotas): printed once the build is done.
-  const warnings: string[] = [];
+  const warnings: BuildWarning[] = [];
   const emit = (sink: StagingFolder | FolderComparison) =>
     workers.length ? emitThreaded(context, sink, workers, warnings) : emitInto(context, sink, warnings);
+  const github = opts.format?.split(':')[0] === 'github';
   const warn = () => {
-    for (const warning of warnings.sort()) io.stderr(`drc: warning: ${warning}\n`);
+    for (const w of warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) io.stderr(warningText(w, opts.out, github));
   };
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) {
@@ -70,6 +72,13 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   io.stdout(`wrote ${count} files to ${opts.out}\n`);
   warn();
   return EXIT.ok;
+}
+
+/** A build warning on stderr: a line, or with `--format github` (as for the diagnostics) an annotation on the file. */
+export function warningText(warning: BuildWarning, shownOut: string, github: boolean): string {
+  const file = `${shownOut.replace(/\\/g, '/').replace(/\/+$/, '')}/${warning.path}`;
+  if (github) return `::warning file=${escapeProperty(file)},title=${escapeProperty('drc build')}::${escapeData(warning.message)}\n`;
+  return `drc: warning: ${file}: ${warning.message}\n`;
 }
 
 /** `--check`: exit 1 and list what differs when the folder is not what a build would write now. */

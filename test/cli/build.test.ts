@@ -187,9 +187,10 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     const { generatePolicy } = await import('../../bench/generate.mjs');
     const policy = join(temp.path, 'p1300.yaml');
     writeFileSync(policy, generatePolicy(1300));
-    const warning = /^drc: warning: aws\/cloudformation\/backup-stack\.yaml: [\d,]+ bytes \(at most 1,000,000\), \d+ resources \(at most 500\): CloudFormation cannot deploy this stack\./m;
+    const message = String.raw`[\d,]+ bytes \(at most 1,000,000\), \d+ resources \(at most 500\): CloudFormation cannot deploy this stack\.`;
     for (const threads of ['1', '2']) {
       const out = join(temp.path, `p1300-${threads}`);
+      const warning = new RegExp(`^drc: warning: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/aws/cloudformation/backup-stack\\.yaml: ${message}`, 'm');
       const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toMatch(warning);
@@ -199,12 +200,17 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
       expect(check.status).toBe(0);
       expect(check.stderr).toMatch(warning);
     }
+    // With --format github (as for the diagnostics): an annotation on the file, relative to the working directory.
+    const annotated = run(['build', policy, '--out', 'gh-out', '--format', 'github'], temp.path);
+    expect(annotated.status, annotated.stderr).toBe(0);
+    expect(annotated.stderr).toMatch(new RegExp(`^::warning file=gh-out/aws/cloudformation/backup-stack\\.yaml,title=drc build::${message}`, 'm'));
+    expect(annotated.stderr.trim().split('\n')).toHaveLength(1);
     const small = run(['build', acme, '--out', join(temp.path, 'acme-quiet')]);
     expect(small.stderr).toBe('');
     const { buildPolicy } = await import('../../src/build/index.js');
     const inMemory = await buildPolicy(readFileSync(policy, 'utf8'), policy);
-    expect(inMemory.warnings).toHaveLength(1);
-    expect(`drc: warning: ${inMemory.warnings[0]}`).toMatch(warning);
+    expect(inMemory.warnings.map((w) => w.path)).toEqual(['aws/cloudformation/backup-stack.yaml']);
+    expect(inMemory.warnings[0]!.message).toMatch(new RegExp(`^${message}`));
   });
 });
 

@@ -164,10 +164,9 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   inWorkers.catch(() => Atomics.store(new Int32Array(next), 0, shared.length));
   let here: ManifestEntry[];
   let there: JobResult[];
-  const found: BuildWarning[] = [];
   try {
-    await emitFamiliesInto(context, large, sink, found);
-    await emitClaimed(context, shared, next, sink, found);
+    await emitFamiliesInto(context, large, sink, warnings);
+    await emitClaimed(context, shared, next, sink, warnings);
     here = [...(await sink.settle())];
     there = await inWorkers;
   } catch (error) {
@@ -178,8 +177,7 @@ export async function emitThreaded(context: EmitContext, sink: StagingFolder | F
   for (const answer of there) {
     if (sink instanceof FolderComparison) sink.absorb(answer.entries.map((e) => e.path), answer.found);
     for (const entry of answer.entries) here.push(entry);
-    found.push(...answer.warnings);
+    warnings.push(...answer.warnings);
   }
-  warnings.push(...found);
   return addManifest(context, here, sink);
 }

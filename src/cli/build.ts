@@ -1,10 +1,12 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder, type BuildWarning } from '../build/index.js';
-import { escapeData, escapeProperty } from '../reporters/github.js';
 import { BuildWorker, buildThreads, bundledScript, emitThreaded } from '../build/threads.js';
 import { WRITER_THREAD_MIN_BYTES, WriterThread } from '../build/writer-thread.js';
 import { lintText } from '../checker/index.js';
+import { byPath } from '../emitters/layout.js';
+import { toPosixPath } from '../reporters/common.js';
+import { escapeData, escapeProperty } from '../reporters/github.js';
 import { displayPath, EXIT, readPolicy, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
 
@@ -50,7 +52,7 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
     workers.length ? emitThreaded(context, sink, workers, warnings) : emitInto(context, sink, warnings);
   const github = opts.format?.split(':')[0] === 'github';
   const warn = () => {
-    for (const w of warnings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) io.stderr(warningText(w, opts.out, github));
+    for (const w of warnings.sort(byPath)) io.stderr(warningText(w, opts.out, github));
   };
   const outDir = resolve(io.cwd, opts.out);
   if (opts.check) {
@@ -76,7 +78,7 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
 
 /** A build warning on stderr: a line, or with `--format github` (as for the diagnostics) an annotation on the file. */
 export function warningText(warning: BuildWarning, shownOut: string, github: boolean): string {
-  const file = `${shownOut.replace(/\\/g, '/').replace(/\/+$/, '')}/${warning.path}`;
+  const file = toPosixPath(join(shownOut, warning.path));
   if (github) return `::warning file=${escapeProperty(file)},title=${escapeProperty('drc build')}::${escapeData(warning.message)}\n`;
   return `drc: warning: ${file}: ${warning.message}\n`;
 }

@@ -1,6 +1,7 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
 import { join, resolve } from 'node:path';
 import { emitContext, emitInto, FolderComparison, StagingFolder, type BuildWarning } from '../build/index.js';
+import { preferThisThread } from '../build/priority.js';
 import { BuildWorker, buildThreads, bundledScript, emitThreaded } from '../build/threads.js';
 import { WRITER_THREAD_MIN_BYTES, WriterThread } from '../build/writer-thread.js';
 import { lintText } from '../checker/index.js';
@@ -63,6 +64,8 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   // A large build writes its files on a thread of its own while this one renders the next.
   const writer = text.length >= WRITER_THREAD_MIN_BYTES ? bundledScript('build-writer.js') : null;
   const staging = new StagingFolder(outDir, writer ? (root) => new WriterThread(root, writer) : undefined);
+  // This thread renders every file: the writer thread and V8's helper threads yield their cores to it.
+  if (writer && workers.length === 0) preferThisThread();
   let count: number;
   try {
     count = await emit(staging);

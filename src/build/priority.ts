@@ -46,11 +46,8 @@ export function lowerThreadPriority(tid: number): boolean {
 
 /**
  * Gives this thread precedence over every other thread of the process (Linux): call it from the build
- * thread once the threads that serve it exist. Returns how many threads now run at BACKGROUND_NICE. Not
- * for builds with several build threads, which are peers.
+ * thread once the threads that serve it exist. Not for builds with several build threads, which are peers.
  */
-export function preferThisThread(): number {
-  let lowered = 0;
-  for (const tid of otherThreadIds()) if (lowerThreadPriority(tid)) lowered++;
-  return lowered;
+export function preferThisThread(): void {
+  for (const tid of otherThreadIds()) lowerThreadPriority(tid);
 }

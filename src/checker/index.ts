@@ -11,6 +11,7 @@ import type { Policy } from '../model/types.js';
 import type { Finding, Rule, RuleMeta } from './rule.js';
 import { BUILTIN_RULES, PIPELINE_RULES } from './rules/index.js';
 import { applySuppressions } from './suppressions.js';
+import { cascadeFilter } from './cascades.js';
 import { compileCustomRules, invalidRuleMeta } from './custom-rules.js';
 
 export type SeveritySetting = Severity | 'off';
@@ -50,8 +51,14 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
           : `the policy must be a mapping, not ${Array.isArray(loaded.data) ? 'a list' : `a ${typeof loaded.data}`}`,
       });
     } else {
-      for (const finding of schemaFindings(loaded.data)) push(meta('schema'), finding);
+      const schema = schemaFindings(loaded.data);
       policy = resolvePolicy(loaded.data, loaded.source, text).policy;
+      // A bare number where a value belongs (`rpo: 15`) is an invalid value, reported by that rule with
+      // the grammar's message; the schema's type error about the same node would say it twice.
+      const invalidAt = new Set(policy.invalidValues.map((v) => v.path));
+      for (const finding of schema) if (!invalidAt.has(finding.path)) push(meta('schema'), finding);
+      const schemaPaths = [...loaded.findings.filter((f) => f.rule === 'schema'), ...schema].filter((f) => !invalidAt.has(f.path)).map((f) => f.path);
+      const cascades = cascadeFilter(schemaPaths, policy);
       // --- custom rules (policy-language.md §8, src/checker/custom-rules.ts): every expression is
       // compiled before any rule runs; compile errors are invalid-rule diagnostics. ---
       const compiled = compileCustomRules(policy);
@@ -61,7 +68,9 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
       rules = [...rules, ...extra.map((r) => r.meta)];
       for (const rule of [...BUILTIN_RULES, ...extra]) {
         if ((options.severities ?? {})[rule.meta.id] === 'off') continue;
-        rule.check(policy, (finding) => push(rule.meta, finding));
+        rule.check(policy, (finding) => {
+          if (!cascades?.(rule.meta.id, finding.path)) push(rule.meta, finding);
+        });
       }
     }
   }

@@ -160,8 +160,17 @@ class Resolver {
     return { policy };
   }
 
-  /** Parses a value-kind string; records a failure for invalid-value. Non-strings are the schema's business. */
+  /**
+   * Parses a value-kind string; records a failure for invalid-value. A bare number (`rpo: 15`) is read
+   * as its text, so it gets the grammar's message (`expected a unit … after "15"`, policy-language.md §2)
+   * rather than a type error: no value kind is a bare number. Other non-strings are the schema's business.
+   */
   private parsed<T>(value: unknown, at: string, parse: (text: string) => ValueResult<T>): T | null {
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      const result = parse(String(value));
+      if (!result.ok) this.invalidValues.push({ path: at, message: result.message, offset: result.offset, length: result.length });
+      return null;
+    }
     if (typeof value !== 'string') return null;
     const result = parse(value);
     if (result.ok) return result.value;
@@ -261,7 +270,7 @@ class Resolver {
   }
 
   private retention(raw: unknown, at: string): Retention | null {
-    if (typeof raw === 'string') {
+    if (typeof raw === 'string' || typeof raw === 'number') {
       const duration = this.parsed(raw, at, parseDuration);
       return duration ? { duration, keep: null, seconds: duration.seconds } : null;
     }

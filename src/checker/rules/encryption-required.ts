@@ -63,7 +63,9 @@ export const rule: Rule = {
       'The check uses each service\'s effective encryption (service → `defaults:` → policy). ' +
       'An encryption block that cannot work is also an error: `at_rest: aws:kms` without `kms_key` (the key must be named so the bucket policy, ' +
       'IAM grants and replica keys can be generated), `client_side.method: age` without `recipients` (nothing to encrypt to), and `openssl` ' +
-      'without `passphrase_env` (the variable that holds the passphrase).',
+      'without `passphrase_env` (the variable that holds the passphrase). Within one block the schema reports these first, and this rule ' +
+      'does not repeat them (no cascades, docs/schema.md); it adds what only the effective values show, such as a service that switches ' +
+      'to aws:kms while no kms_key is named on it or above it.',
     sources: [
       { title: 'Backup & DR brief: "All backups must be encrypted" (Backup Encryption: 100%)', url: 'docs/policy-language.md#7-built-in-rules' },
       { title: 'Amazon S3: default bucket encryption (SSE-S3, SSE-KMS)', url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html' },

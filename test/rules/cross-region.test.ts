@@ -14,7 +14,7 @@ testRule('cross-region', {
   valid: [
     { name: 'production in two regions', code: svc('    tier: tier1\n    storage: backups\n') },
     { name: 'staging in one region (no min_regions)', code: svc('    tier: tier2\n    storage: local\n    environment: staging\n') },
-    { name: 'development service with min_regions 1 on the service', code: svc('    tier: tier2\n    storage: local\n    environment: development\n    min_regions: 1\n') },
+    { name: 'development service with min_regions 2 in two regions', code: svc('    tier: tier2\n    storage: backups\n    environment: development\n    min_regions: 2\n') },
     {
       name: 'aws-backup service: the policy regions count',
       code: `${HEADER}services:\n  rds:\n    kind: aws-backup\n    resources: { tags: { backup: "true" } }\n    tier: tier1\n`,
@@ -33,14 +33,19 @@ testRule('cross-region', {
       errors: [{ line: 30, column: 14, path: '/services/db/storage', message: 'db: backups are in 1 region (us-east-1); production needs at least 2' }],
     },
     {
+      name: 'development service with min_regions 1 in one region: max(2, min_regions) is 2 (§7)',
+      code: svc('    tier: tier2\n    storage: local\n    environment: development\n    min_regions: 1\n'),
+      errors: [{ line: 30, column: 14, path: '/services/db/storage', message: 'db: backups are in 1 region (us-east-1); min_regions 1 needs at least 2 (max(2, min_regions))' }],
+    },
+    {
       name: 'staging service in a tier with min_regions 3',
       code: svc('    tier: tier3\n    storage: backups\n    environment: staging\n'),
-      errors: [{ line: 30, path: '/services/db/storage', message: 'db: backups are in 2 regions (us-east-1, us-west-2); tier tier3 needs at least 3 (min_regions)' }],
+      errors: [{ line: 30, path: '/services/db/storage', message: 'db: backups are in 2 regions (us-east-1, us-west-2); tier tier3 needs at least 3 (min_regions 3: max(2, min_regions))' }],
     },
     {
       name: 'production with min_regions 3 on the service: max(2, 3)',
       code: svc('    tier: tier2\n    storage: backups\n    min_regions: 3\n'),
-      errors: [{ line: 30, path: '/services/db/storage', message: 'min_regions needs at least 3' }],
+      errors: [{ line: 30, path: '/services/db/storage', message: 'min_regions 3 needs at least 3' }],
     },
     {
       name: 'storage from defaults: reported at the service',

@@ -16,7 +16,8 @@ export const rule: Rule = {
       'region plus its replicas\' regions, deduplicated (for `aws-backup` services: the policy\'s primary and secondary regions).\n\n' +
       '- **Production** services (`environment: production`, the default) need copies in at least **2** distinct regions: the off-site copy of the ' +
       '3-2-1 rule, mapped to AWS as a cross-region replica or copy.\n' +
-      '- A service whose effective `min_regions` (service → tier → defaults) is set needs at least that many; a production service at least max(2, min_regions).\n\n' +
+      '- A service whose effective `min_regions` (service → tier → defaults) is set needs at least max(2, min_regions), whatever its environment ' +
+      '(policy-language.md §7): setting `min_regions` asks for cross-region copies, and 1 would ask for none.\n\n' +
       'Services whose storage is not defined are skipped (`unknown-reference` reports them).',
     sources: [
       { title: 'Backup & DR brief: "Cross-Region: Production backups in >= 2 regions"', url: 'docs/policy-language.md#7-built-in-rules' },
@@ -40,7 +41,7 @@ export const rule: Rule = {
       if (!production && !minRegions) continue;
       if (!production && service.unknown.has('min_regions')) continue;
       const fromMin = minRegions ? minRegions.value : 0;
-      const required = production ? Math.max(PRODUCTION_MIN_REGIONS, fromMin) : fromMin;
+      const required = Math.max(PRODUCTION_MIN_REGIONS, fromMin);
       const regions = service.regions;
       if (regions.length >= required) continue;
       const where = regions.length === 0 ? '' : ` (${regions.join(', ')})`;
@@ -48,8 +49,8 @@ export const rule: Rule = {
         production && fromMin <= PRODUCTION_MIN_REGIONS
           ? `production needs at least ${required}`
           : minRegions!.from === 'tier' && service.tier
-            ? `tier ${service.tier.name} needs at least ${required} (min_regions)`
-            : `min_regions needs at least ${required}`;
+            ? `tier ${service.tier.name} needs at least ${required} (min_regions ${fromMin}: max(2, min_regions))`
+            : `min_regions ${fromMin} needs at least ${required} (max(2, min_regions))`;
       report({
         path: pointer('services', service.name, 'storage'),
         message: `${service.name}: backups are in ${regions.length} region${regions.length === 1 ? '' : 's'}${where}; ${because}`,

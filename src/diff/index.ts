@@ -8,7 +8,7 @@
  * - per service, path `/services/<name>/<field>`; located at the service's own value when it sets the
  *   field, at the service's `tier:` value when the value comes from its tier (message "(via tier t)"),
  *   else at the value that supplies it (`/defaults/...`, `/encryption/...`), else at the service's key;
- * - per tier, once: `/tiers/<t>/<field>`, with the services it affects;
+ * - per tier, once: `/tiers/<t>/<field>`, listing the services whose effective value it weakens (none: no finding);
  * - per storage target: `/storage/<s>/replicas`, `/storage/<s>/object_lock[...]`, `/storage/<s>/expire_after`;
  * - a removed service: path `/services/<name>`, located at the `services:` key of NEW.
  */
@@ -152,6 +152,18 @@ function isWeak(kind: ChangeKind, old: Reading | null, field: string): boolean {
   return false;
 }
 
+/** Whether going from `old` to `now` weakens the field. */
+function weakens(field: string, old: Reading | null, now: Reading | null): boolean {
+  const kind = compare(old, now);
+  return kind !== null && isWeak(kind, old, field);
+}
+
+/** A service's effective value of a field in OLD and NEW; null when either cannot be determined (lint reports those). */
+function readBoth(field: Field, oldService: Service, service: Service): { old: Reading | null; now: Reading | null } | null {
+  if (service.unknown.has(field.yaml) || oldService.unknown.has(field.yaml)) return null;
+  return { old: field.read(oldService), now: field.read(service) };
+}
+
 /** The table's kind of a change. */
 function rowKind(kind: ChangeKind, weak: boolean): ChangeKind {
   if (weak) return kind === 'removed' ? 'removed' : 'weakened';
@@ -193,7 +205,7 @@ export function diffPolicies(oldPolicy: Policy, newPolicy: Policy): DiffResult {
 
   for (const [name, oldTier] of oldPolicy.tiers) {
     const tier = newPolicy.tiers.get(name);
-    if (tier) compareTier(name, oldTier, tier, newPolicy, findings, spanOf);
+    if (tier) compareTier(name, oldTier, tier, oldPolicy, newPolicy, findings, spanOf);
   }
   for (const [name, oldStorage] of oldPolicy.storage) {
     const storage = newPolicy.storage.get(name);
@@ -238,11 +250,9 @@ function compareService(oldService: Service, service: Service, policy: Policy, c
   };
 
   for (const field of OBJECTIVE_FIELDS) {
-    // Values that cannot be determined (invalid, unknown tier) are not compared: lint reports them.
-    if (service.unknown.has(field.yaml) || oldService.unknown.has(field.yaml)) continue;
-    const old = field.read(oldService);
-    const now = field.read(service);
-    if (!compare(old, now)) continue;
+    const pair = readBoth(field, oldService, service);
+    if (!pair || !compare(pair.old, pair.now)) continue;
+    const { old, now } = pair;
     report(field.key, field.rule, `${service.at}/${field.yaml}`, old, now, old ? field.weakened(old, now) : '');
   }
 
@@ -304,18 +314,35 @@ function locate(service: Service, now: Reading | null, path: string, spanOf: Spa
   return spanOf(now?.at, path);
 }
 
-function compareTier(name: string, oldTier: Tier, tier: Tier, policy: Policy, findings: DiffFinding[], spanOf: SpanOf): void {
-  const affected = policy.services.filter((s) => s.tierName?.value === name).map((s) => s.name);
+/**
+ * The services whose effective `field` a change of tier `name` weakens: in that tier in NEW, not setting
+ * the field themselves (the tier does not reach an override), and weakened from OLD to NEW. So a value
+ * moved from the tier to its services, or a tier edit every service overrides, weakens none.
+ */
+function weakenedThroughTier(name: string, field: Field, oldPolicy: Policy, newPolicy: Policy): string[] {
+  return newPolicy.services
+    .filter((service) => {
+      const oldService = oldPolicy.servicesByName.get(service.name);
+      if (!oldService || service.tierName?.value !== name) return false;
+      const pair = readBoth(field, oldService, service);
+      return pair !== null && pair.now?.from !== 'service' && weakens(field.key, pair.old, pair.now);
+    })
+    .map((s) => s.name);
+}
+
+/** One finding per weakened tier field, only when it weakens some service's effective value (docs/diff.md). */
+function compareTier(name: string, oldTier: Tier, tier: Tier, oldPolicy: Policy, newPolicy: Policy, findings: DiffFinding[], spanOf: SpanOf): void {
   for (const field of OBJECTIVE_FIELDS) {
     const old = field.read(oldTier);
     const now = field.read(tier);
-    const kind = compare(old, now);
-    if (!kind || !isWeak(kind, old, field.key)) continue;
+    if (!old || !weakens(field.key, old, now)) continue;
+    const affected = weakenedThroughTier(name, field, oldPolicy, newPolicy);
+    if (affected.length === 0) continue;
     const path = `${tier.at}/${field.yaml}`;
     findings.push({
       rule: field.rule,
       path,
-      message: `tier ${name}: ${LABEL[field.key]} ${field.weakened(old!, now)} (affects ${affected.length ? affected.join(', ') : 'no service'})`,
+      message: `tier ${name}: ${LABEL[field.key]} ${field.weakened(old, now)} (affects ${affected.join(', ')})`,
       span: spanOf(path, tier.at),
     });
   }

@@ -148,6 +148,113 @@ describe('drc diff: no findings for strengthening or reordering', () => {
   });
 });
 
+/** Gives `service` of BASE its own `line`, right after its `tier: tier1`. */
+function own(text: string, service: string, line: string): string {
+  return edit(text, `  ${service}:\n    tier: tier1\n`, `  ${service}:\n    tier: tier1\n    ${line}\n`);
+}
+
+/** Gives both services of BASE their own `line`. */
+function ownBoth(text: string, line: string): string {
+  return own(own(text, 'production-db', line), 'api-files', line);
+}
+
+/** Adds a `defaults:` block (its lines indented by two) before `tiers:`. */
+function withDefaults(text: string, lines: string): string {
+  return edit(text, 'tiers:\n', `defaults:\n${lines}tiers:\n`);
+}
+
+const AGE = '{ method: age, recipients: [age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq] }';
+const TIER_RTO = '  tier1:\n    rto: 1h\n';
+const TIER_RPO = '    rto: 1h\n    rpo: 15m\n    retention: 30d\n';
+
+describe('drc diff: a value moved between levels without changing it is no change', () => {
+  // Every service's effective value stays the same, so neither a service nor the tier gives a finding.
+  it.each([
+    { name: 'rpo: tier → both services (one in another unit)', now: own(own(edit(BASE, '    rpo: 15m\n', ''), 'production-db', 'rpo: 900s'), 'api-files', 'rpo: 15m') },
+    { name: 'rto: tier → the service that did not set it', now: own(edit(BASE, TIER_RTO, '  tier1:\n'), 'production-db', 'rto: 60m') },
+    { name: 'retention: tier → service, as GFS counts', now: own(edit(BASE, '    retention: 30d\n', ''), 'production-db', 'retention: { keep: { daily: 30 } }') },
+    { name: 'restore_test: tier → both services', now: ownBoth(edit(BASE, '    restore_test: monthly\n', ''), 'restore_test: monthly') },
+    { name: 'dr_drill: tier → defaults (quarterly as every 92d)', now: withDefaults(edit(BASE, '    dr_drill: quarterly\n', ''), '  dr_drill: every 92d\n') },
+    { name: 'min_regions: tier → both services', now: ownBoth(edit(BASE, '    min_regions: 2\n', ''), 'min_regions: 2') },
+    { name: 'immutable: tier → defaults', now: withDefaults(edit(BASE, '    immutable: true\n', ''), '  immutable: true\n') },
+    {
+      name: 'encryption at rest and client side: policy → defaults',
+      now: withDefaults(edit(edit(BASE, '  at_rest: aws:kms\n', ''), `  client_side: ${AGE}\n`, ''), `  encryption:\n    at_rest: aws:kms\n    client_side: ${AGE}\n`),
+    },
+    { name: 'storage (regions): service → defaults', now: withDefaults(edit(BASE, '    storage: backups\n', ''), '  storage: backups\n') },
+  ])('$name', async ({ now }) => {
+    const { found, changes, code } = await weakenings(BASE, now);
+    expect(found).toEqual([]);
+    expect(changes).toEqual([]);
+    expect(code).toBe(0);
+  });
+});
+
+describe('drc diff: a change above a service that overrides the field does not reach it', () => {
+  // A tier finding lists exactly the services whose effective value it weakens, and is not reported when it weakens none.
+  const second = edit(BASE, 'tiers:\n', '  local:\n    type: s3\n    bucket: acme-local\n    region: us-east-1\ntiers:\n');
+  it.each([
+    { name: 'rpo raised in the tier, both services override', old: ownBoth(BASE, 'rpo: 15m'), from: TIER_RPO, to: TIER_RPO.replace('15m', '1h'), expected: () => [] },
+    {
+      name: 'rpo raised in the tier, only api-files inherits',
+      old: own(BASE, 'production-db', 'rpo: 15m'),
+      from: TIER_RPO,
+      to: TIER_RPO.replace('15m', '1h'),
+      expected: (now: string) => [
+        `objective-weakened /services/api-files/rpo ${lineOf(now, 'tier: tier1', 'api-files:')}`,
+        `objective-weakened /tiers/tier1/rpo ${lineOf(now, 'rpo: 1h')}|tier tier1: RPO raised from 15m to 1h (affects api-files)`,
+      ],
+    },
+    {
+      name: 'rto raised in the tier, api-files overrides it',
+      old: BASE,
+      from: TIER_RTO,
+      to: '  tier1:\n    rto: 4h\n',
+      expected: (now: string) => [
+        `objective-weakened /services/production-db/rto ${lineOf(now, 'tier: tier1', 'production-db:')}`,
+        `objective-weakened /tiers/tier1/rto ${lineOf(now, 'rto: 4h')}|tier tier1: RTO raised from 1h to 4h (affects production-db)`,
+      ],
+    },
+    {
+      name: 'retention removed from the tier, api-files overrides it',
+      old: BASE,
+      from: '    retention: 30d\n',
+      to: '',
+      expected: (now: string) => [
+        `retention-reduced /services/production-db/retention ${lineOf(now, 'tier: tier1', 'production-db:')}`,
+        `retention-reduced /tiers/tier1/retention ${lineOf(now, 'tier1:')}|tier tier1: retention removed (was 30d) (affects production-db)`,
+      ],
+    },
+    { name: 'rpo removed from the tier, both services override', old: ownBoth(BASE, 'rpo: 15m'), from: '    rpo: 15m\n    retention: 30d\n', to: '    retention: 30d\n', expected: () => [] },
+    { name: 'restore_test rarer in the tier, both services override', old: ownBoth(BASE, 'restore_test: monthly'), from: '    restore_test: monthly\n    dr', to: '    restore_test: quarterly\n    dr', expected: () => [] },
+    { name: 'dr_drill rarer in the tier, both services override', old: ownBoth(BASE, 'dr_drill: quarterly'), from: '    dr_drill: quarterly\n    min', to: '    dr_drill: yearly\n    min', expected: () => [] },
+    { name: 'min_regions lowered in the tier, both services override', old: ownBoth(BASE, 'min_regions: 2'), from: '    min_regions: 2\n    imm', to: '    min_regions: 1\n    imm', expected: () => [] },
+    { name: 'immutable turned off in the tier, both services override', old: ownBoth(BASE, 'immutable: true'), from: '    immutable: true\nservices', to: '    immutable: false\nservices', expected: () => [] },
+    { name: 'a weakened tier that no service uses', old: edit(BASE, 'services:\n', '  tier3:\n    rpo: 1h\nservices:\n'), from: '    rpo: 1h\nservices', to: '    rpo: 4h\nservices', expected: () => [] },
+    {
+      name: 'encryption weakened at the policy level, both services set their own',
+      old: ownBoth(BASE, `encryption: { at_rest: aws:kms, client_side: ${AGE} }`),
+      from: `  at_rest: aws:kms\n  kms_key: alias/backup\n  replica_kms_keys: { us-west-2: alias/backup-usw2 }\n  client_side: ${AGE}\n`,
+      to: '  at_rest: AES256\n  kms_key: alias/backup\n  replica_kms_keys: { us-west-2: alias/backup-usw2 }\n  client_side: { method: none }\n',
+      expected: () => [],
+    },
+    {
+      name: 'storage in defaults loses its replica region, both services set their own',
+      old: withDefaults(ownBoth(edit(second, '    storage: backups\n', ''), 'storage: backups'), '  storage: backups\n'),
+      from: 'defaults:\n  storage: backups\n',
+      to: 'defaults:\n  storage: local\n',
+      expected: () => [],
+    },
+  ])('$name', async ({ old, from, to, expected }) => {
+    const now = edit(old, from, to);
+    const { found, code } = await weakenings(old, now);
+    const tierMessages = found.filter((f) => f.path.startsWith('/tiers/')).map((f) => `${f.rule} ${f.path} ${f.line}|${f.message}`);
+    const serviceFindings = found.filter((f) => !f.path.startsWith('/tiers/')).map((f) => `${f.rule} ${f.path} ${f.line}`);
+    expect([...serviceFindings, ...tierMessages].sort()).toEqual(expected(now).sort());
+    expect(code).toBe(expected(now).length > 0 ? 1 : 0);
+  });
+});
+
 describe('drc diff: inputs and formats', () => {
   it('reads git:REF:path from the repository of the working directory', async () => {
     const dir = tempDir('drc-git-');

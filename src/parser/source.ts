@@ -152,10 +152,23 @@ export class SourceIndex {
     const span = this.span(pointer);
     const style = this.styleOf(pointer);
     const raw = this.text.slice(span[0], span[1]);
-    const map = (index: number): number => span[0] + sourceOffset(raw, style, index);
+    // A scalar over several lines is folded and re-indented by YAML: its characters are found by alignment.
+    const value = raw.includes('\n') ? this.valueAt(pointer) : undefined;
+    const aligned = typeof value === 'string' ? alignedOffsets(raw, value, style) : null;
+    const map = (index: number): number => span[0] + (aligned ? alignedOffset(aligned, index, raw.length) : sourceOffset(raw, style, index));
     const start = map(offset);
     const end = length > 0 ? map(offset + length - 1) + 1 : start;
     return [start, Math.max(start, end)];
+  }
+
+  /** The converted value at a JSON pointer (undefined when absent). */
+  private valueAt(pointer: string): unknown {
+    let node: unknown = this.root;
+    for (const segment of parsePointer(pointer)) {
+      if (node === null || typeof node !== 'object') return undefined;
+      node = (node as Record<string, unknown>)[Array.isArray(node) ? Number(segment) : segment];
+    }
+    return node;
   }
 
   styleOf(pointer: string): ScalarStyle {
@@ -236,6 +249,55 @@ export function sourceOffset(raw: string, style: ScalarStyle, index: number): nu
     default:
       return Math.min(index, raw.length);
   }
+}
+
+/**
+ * The source offset of each character of a multi-line scalar's value. YAML folds a line break between
+ * two lines of a flow or folded scalar into a space, drops indentation and the spaces around breaks,
+ * and turns escapes and `''` into one character; walking the source alongside the value, each value
+ * character is the next source character that can produce it. Exact for the characters a message points
+ * at (everything but the spaces a fold makes, which map to the line break).
+ */
+export function alignedOffsets(raw: string, value: string, style: ScalarStyle): number[] {
+  const out: number[] = [];
+  const block = style === 'BLOCK_LITERAL' || style === 'BLOCK_FOLDED';
+  let i = block ? raw.indexOf('\n') + 1 : style === 'QUOTE_SINGLE' || style === 'QUOTE_DOUBLE' ? 1 : 0;
+  for (let v = 0; v < value.length; v++) {
+    const c = value[v]!;
+    while (i < raw.length) {
+      const r = raw[i]!;
+      if (style === 'QUOTE_DOUBLE' && r === '\\' && raw[i + 1] !== '\n' && raw[i + 1] !== '\r') {
+        out.push(i);
+        i += escapeLength(raw, i);
+        break;
+      }
+      if (style === 'QUOTE_SINGLE' && r === "'" && raw[i + 1] === "'" && c === "'") {
+        out.push(i);
+        i += 2;
+        break;
+      }
+      if (r === c || (r === '\n' && (c === ' ' || c === '\n'))) {
+        out.push(i);
+        i++;
+        break;
+      }
+      i++; // indentation, spaces around a fold, `\r`, an escaped line break
+    }
+    if (out.length === v) out.push(raw.length); // not found: the end
+  }
+  return out;
+}
+
+/** Source length of the escape sequence at `i` of a double-quoted scalar. */
+function escapeLength(raw: string, i: number): number {
+  const next = raw[i + 1];
+  return next === 'x' ? 4 : next === 'u' ? 6 : next === 'U' ? 10 : 2;
+}
+
+/** The source offset of value index `index` (one past the last character for the end). */
+function alignedOffset(aligned: readonly number[], index: number, rawLength: number): number {
+  if (index < aligned.length) return aligned[index]!;
+  return aligned.length > 0 ? Math.min(rawLength, aligned[aligned.length - 1]! + 1) : 0;
 }
 
 export function spanOf(node: Node | null | undefined): Span {

@@ -1,6 +1,6 @@
 /** `drc build`: lint, emit family by family into a staging folder swapped in at the end; `--check` compares instead. */
-import { join, resolve } from 'node:path';
-import { emitContext, emitInto, FolderComparison, StagingFolder, type BuildWarning } from '../build/index.js';
+import { dirname, join, resolve } from 'node:path';
+import { emitContext, emitInto, FolderComparison, outFolderFor, StagingFolder, type BuildWarning } from '../build/index.js';
 import { preferThisThread } from '../build/priority.js';
 import { BuildWorker, buildThreads, bundledScript, emitThreaded } from '../build/threads.js';
 import { WRITER_THREAD_MIN_BYTES, WriterThread } from '../build/writer-thread.js';
@@ -8,7 +8,7 @@ import { lintText } from '../checker/index.js';
 import { byPath } from '../emitters/layout.js';
 import { toPosixPath } from '../reporters/common.js';
 import { escapeData, escapeProperty } from '../reporters/github.js';
-import { displayPath, EXIT, readPolicy, type Io } from './io.js';
+import { displayPath, EXIT, readPolicy, UsageError, type Io } from './io.js';
 import { exitCodeFor, outputTargets, printReports } from './lint.js';
 
 export interface BuildOptions {
@@ -19,18 +19,20 @@ export interface BuildOptions {
 
 export async function runBuild(io: Io, file: string, opts: BuildOptions): Promise<number> {
   const text = readPolicy(io, file);
+  // Refused before lint and before anything is written: `--check` only reads, so it takes any folder.
+  const outDir = opts.check ? resolve(io.cwd, opts.out) : replaceableOut(io, file, opts.out);
   // A large policy is built on several threads: the workers start now and load the emitters during lint.
   const threads = buildThreads(text, io.env);
   const script = threads > 1 ? bundledScript('build-worker.js') : null;
   const workers = script ? Array.from({ length: threads - 1 }, () => BuildWorker.start(script)) : [];
   try {
-    return await lintAndBuild(io, file, text, opts, workers);
+    return await lintAndBuild(io, file, text, opts, outDir, workers);
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
 }
 
-async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptions, workers: BuildWorker[]): Promise<number> {
+async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptions, outDir: string, workers: BuildWorker[]): Promise<number> {
   const shown = displayPath(io.cwd, file);
   const lint = lintText(text, shown);
   const lintExit = exitCodeFor(lint.diagnostics);
@@ -55,7 +57,6 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   const warn = () => {
     for (const w of warnings.sort(byPath)) io.stderr(warningText(w, opts.out, github));
   };
-  const outDir = resolve(io.cwd, opts.out);
   if (opts.check) {
     const exit = await checkFolder(io, opts.out, new FolderComparison(outDir), emit);
     warn();
@@ -77,6 +78,21 @@ async function lintAndBuild(io: Io, file: string, text: string, opts: BuildOptio
   io.stdout(`wrote ${count} files to ${opts.out}\n`);
   warn();
   return EXIT.ok;
+}
+
+/** The folder the build replaces (a symbolic link's target); a usage error when that would delete the policy or the user's files. */
+function replaceableOut(io: Io, file: string, out: string): string {
+  const policy = resolve(io.cwd, file);
+  const holdsPolicy = `the policy ${displayPath(io.cwd, file)}`;
+  // The policy file itself as well as its folder: a symbolic link to a policy elsewhere keeps both.
+  const kept = [
+    { path: policy, holds: holdsPolicy },
+    { path: dirname(policy), holds: holdsPolicy },
+    { path: io.cwd, holds: 'the current directory' },
+  ];
+  const folder = outFolderFor(out, io.cwd, kept);
+  if (folder.refusal !== undefined) throw new UsageError(folder.refusal);
+  return folder.target;
 }
 
 /** A build warning on stderr: a line, or with `--format github` (as for the diagnostics) an annotation on the file. */

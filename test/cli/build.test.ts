@@ -1,8 +1,8 @@
 /** drc build: deterministic bytes, atomic output, --check, and nothing written when lint fails. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../harness/tmp.js';
 import { WRITER_THREAD_MIN_BYTES } from '../../src/build/writer-thread.js';
@@ -16,6 +16,9 @@ afterAll(() => temp.cleanup());
 function run(args: string[], cwd = repo, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [drc, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
 }
+
+/** The manifest.json of an earlier build, as far as drc build needs to know one (drc_version and files). */
+const EARLIER_MANIFEST = JSON.stringify({ drc_version: '0.0.1', policy_sha256: '0'.repeat(64), files: [] });
 
 function tree(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -81,11 +84,28 @@ describe('drc build', () => {
     expect(result.stderr).toContain('nothing was written');
     expect(existsSync(fresh)).toBe(false);
 
+    // An earlier build's folder (a folder that is not one is refused before lint: see below).
     const existing = join(temp.path, 'existing');
     mkdirSync(existing);
+    writeFileSync(join(existing, 'manifest.json'), EARLIER_MANIFEST);
     writeFileSync(join(existing, 'keep.txt'), 'mine');
     expect(run(['build', bad, '--out', existing]).status).toBe(1);
-    expect([...tree(existing).keys()]).toEqual(['keep.txt']);
+    expect([...tree(existing).keys()].sort()).toEqual(['keep.txt', 'manifest.json']);
+  });
+
+  it('--check sees a script whose executable bit differs from the manifest, and a file made executable', () => {
+    const out = join(temp.path, 'modes');
+    expect(run(['build', acme, '--out', out]).status).toBe(0);
+    chmodSync(join(out, 'scripts', 'production-db', 'backup.sh'), 0o644);
+    chmodSync(join(out, 'docs', 'dr-plan.md'), 0o755);
+    const drift = run(['build', acme, '--out', out, '--check']);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout).toContain('changed scripts/production-db/backup.sh');
+    expect(drift.stdout).toContain('changed docs/dr-plan.md');
+    expect(drift.stdout.trim().split('\n')).toHaveLength(3);
+    // A rebuild restores the modes.
+    expect(run(['build', acme, '--out', out]).status).toBe(0);
+    expect(run(['build', acme, '--out', out, '--check']).status).toBe(0);
   });
 
   it('an unreadable policy is exit 2 with a one-line reason and no stack trace', () => {
@@ -93,6 +113,116 @@ describe('drc build', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/cannot read .*missing\.yaml: no such file/);
+  });
+});
+
+describe('drc build --out: replaces only a new or empty folder or an earlier build (it deletes what was there)', () => {
+  /** A folder with a copy of the acme policy and a file of the user's; returns its path. */
+  function project(name: string): string {
+    const dir = join(temp.path, 'out-rules', name);
+    mkdirSync(dir, { recursive: true });
+    cpSync(acme, join(dir, 'drc.yaml'));
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    return dir;
+  }
+
+  /** Exit 2, one line on stderr matching `message`, nothing on stdout, and no staging folder next to `out`. */
+  function expectRefused(result: ReturnType<typeof run>, message: RegExp, out: string) {
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr.trim()).toMatch(message);
+    expect(result.stdout).toBe('');
+    expect(readdirSync(dirname(out)).filter((name) => name.includes('drc-staging'))).toEqual([]);
+  }
+
+  it('refuses the folder holding the policy, or an ancestor of it, leaving everything as it was', () => {
+    const dir = project('policy-folder');
+    mkdirSync(join(dir, 'sub'));
+    const before = tree(dir);
+    expectRefused(run(['build', 'drc.yaml', '--out', '.'], dir), /^drc: --out \. holds the policy drc\.yaml; the build replaces its --out folder whole/, dir);
+    expectRefused(run(['build', '../drc.yaml', '--out', '..'], join(dir, 'sub')), /^drc: --out \.\. holds the policy \.\.\/drc\.yaml;/, dir);
+    expectRefused(run(['build', join(dir, 'drc.yaml'), '--out', dirname(dir)]), /holds the policy /, dirname(dir));
+    expect(tree(dir)).toEqual(before);
+  });
+
+  it('refuses the current directory or an ancestor of it, even when the policy is elsewhere', () => {
+    const dir = project('working-directory');
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    writeFileSync(join(work, 'draft.txt'), 'mine\n');
+    const before = tree(dir);
+    expectRefused(run(['build', acme, '--out', '.'], work), /^drc: --out \. holds the current directory;/, work);
+    expectRefused(run(['build', acme, '--out', '..'], work), /^drc: --out \.\. holds the current directory;/, dir);
+    expect(tree(dir)).toEqual(before);
+  });
+
+  it('refuses a path that is a file, or under a file, and leaves the file as it was', () => {
+    const dir = project('a-file');
+    expectRefused(run(['build', 'drc.yaml', '--out', 'drc.yaml'], dir), /^drc: --out drc\.yaml is not a folder; the build replaces its --out folder whole/, dir);
+    expectRefused(run(['build', 'drc.yaml', '--out', 'notes.txt/out'], dir), /^drc: --out notes\.txt\/out is not a folder;/, dir);
+    expect(statSync(join(dir, 'drc.yaml')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'drc.yaml'), 'utf8')).toBe(readFileSync(acme, 'utf8'));
+  });
+
+  it('refuses a folder with files that is not an earlier build: no manifest.json, one not JSON, or JSON not from drc', () => {
+    const dir = project('not-a-build');
+    const out = join(dir, 'mine');
+    mkdirSync(out);
+    writeFileSync(join(out, 'report.md'), 'mine\n');
+    for (const manifest of [null, '{ not json', JSON.stringify({ name: 'some-package', files: [] }), JSON.stringify({ drc_version: '0.1.0' })]) {
+      if (manifest === null) rmSync(join(out, 'manifest.json'), { force: true });
+      else writeFileSync(join(out, 'manifest.json'), manifest);
+      const before = tree(out);
+      expectRefused(run(['build', 'drc.yaml', '--out', 'mine'], dir), /^drc: --out mine is not empty and not an earlier drc build \(no drc manifest\.json\); .*empty or remove it first, or give another folder$/, out);
+      expect(tree(out)).toEqual(before);
+    }
+  });
+
+  it('rebuilds over an earlier build (files no longer written go), and builds into an empty or new folder', () => {
+    const dir = project('rebuild');
+    expect(run(['build', 'drc.yaml', '--out', 'out'], dir).status).toBe(0);
+    writeFileSync(join(dir, 'out', 'stale.txt'), 'from an older build\n');
+    const again = run(['build', 'drc.yaml', '--out', 'out'], dir);
+    expect(again.status, again.stderr).toBe(0);
+    expect(existsSync(join(dir, 'out', 'stale.txt'))).toBe(false);
+    expect(run(['build', 'drc.yaml', '--out', 'out', '--check'], dir).status).toBe(0);
+    mkdirSync(join(dir, 'empty'));
+    expect(run(['build', 'drc.yaml', '--out', 'empty'], dir).status).toBe(0);
+    expect(run(['build', 'drc.yaml', '--out', 'new/nested'], dir).status).toBe(0);
+    expect(tree(join(dir, 'empty'))).toEqual(tree(join(dir, 'out')));
+    expect(tree(join(dir, 'new', 'nested'))).toEqual(tree(join(dir, 'out')));
+    expect(readdirSync(dir).filter((name) => name.includes('drc-staging'))).toEqual([]);
+  });
+
+  it('builds into the folder a symbolic link points to, and the link stays a link', () => {
+    const dir = project('symlink');
+    mkdirSync(join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere', 'real'), join(dir, 'link'));
+    expectRefused(run(['build', 'drc.yaml', '--out', 'link'], dir), /^drc: --out link is a symbolic link to a missing folder; create the folder, or give another --out$/, dir);
+    mkdirSync(join(dir, 'elsewhere', 'real'));
+    for (let i = 0; i < 2; i++) {
+      const result = run(['build', 'drc.yaml', '--out', 'link'], dir);
+      expect(result.status, result.stderr).toBe(0);
+      expect(lstatSync(join(dir, 'link')).isSymbolicLink()).toBe(true);
+      expect(existsSync(join(dir, 'elsewhere', 'real', 'manifest.json'))).toBe(true);
+    }
+    expect(readdirSync(join(dir, 'elsewhere'))).toEqual(['real']);
+    expect(run(['build', 'drc.yaml', '--out', 'link', '--check'], dir).status).toBe(0);
+    // The rules apply to the folder the link points to.
+    symlinkSync(dir, join(dir, 'up'));
+    expectRefused(run(['build', 'drc.yaml', '--out', 'up'], dir), /^drc: --out up holds the policy drc\.yaml;/, dir);
+    expect(lstatSync(join(dir, 'up')).isSymbolicLink()).toBe(true);
+  });
+
+  it('--check compares with any folder and writes nothing', () => {
+    const dir = project('check-anywhere');
+    const before = tree(dir);
+    const result = run(['build', 'drc.yaml', '--out', '.', '--check'], dir);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('extra   notes.txt');
+    expect(result.stdout).toContain('missing manifest.json');
+    expect(run(['build', 'drc.yaml', '--out', 'drc.yaml', '--check'], dir).status).toBe(1);
+    expect(tree(dir)).toEqual(before);
   });
 });
 
@@ -125,13 +255,14 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     writeFileSync(policy, text);
     const out = join(temp.path, 'failing-unit');
     mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'manifest.json'), EARLIER_MANIFEST);
     writeFileSync(join(out, 'existing.txt'), 'kept\n');
     for (const threads of ['1', '2', '3']) {
       const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
       expect(result.status, threads).toBe(2);
       expect(result.stderr).toMatch(/^drc: cluster-state: namespace "Payments_NS" is not a valid Kubernetes namespace name/);
       expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-      expect(readdirSync(out)).toEqual(['existing.txt']);
+      expect(readdirSync(out).sort()).toEqual(['existing.txt', 'manifest.json']);
       expect(readdirSync(temp.path).filter((name) => name.includes('drc-staging'))).toEqual([]);
     }
     // The same with files already on their way to the writer thread (a policy over WRITER_THREAD_MIN_BYTES).
@@ -147,7 +278,7 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
       const result = run(['build', policy, '--out', out], repo, { DRC_BUILD_THREADS: threads });
       expect(result.status, threads).toBe(2);
       expect(result.stderr).toMatch(/namespace "NS_2" is not a valid Kubernetes namespace name/);
-      expect(readdirSync(out)).toEqual(['existing.txt']);
+      expect(readdirSync(out).sort()).toEqual(['existing.txt', 'manifest.json']);
       expect(readdirSync(temp.path).filter((name) => name.includes('drc-staging'))).toEqual([]);
     }
   });
@@ -175,11 +306,16 @@ describe('drc build on several threads (large policies; DRC_BUILD_THREADS forces
     expect(run(['build', policy, '--out', two, '--check'], repo, threads).status).toBe(0);
     writeFileSync(join(two, 'docs', 'dr-plan.md'), 'edited\n'); // the main thread's (a large family)
     rmSync(join(two, 'scripts', 'svc-00003', 'backup.sh')); // a part either thread may take
+    // Scripts that lost their executable bit, spread over the parts either thread may take.
+    const unexecutable = [...treeTwo.keys()].filter((path) => /^scripts\/svc-\d+\/restore\.sh$/.test(path)).filter((_, i) => i % 7 === 0);
+    expect(unexecutable.length).toBeGreaterThan(20);
+    for (const path of unexecutable) chmodSync(join(two, path), 0o644);
     writeFileSync(join(two, 'monitoring', 'stray.yml'), 'x');
     const drift = run(['build', policy, '--out', two, '--check'], repo, threads);
     expect(drift.status).toBe(1);
     expect(drift.stdout).toContain('changed docs/dr-plan.md');
     expect(drift.stdout).toContain('missing scripts/svc-00003/backup.sh');
+    for (const path of unexecutable) expect(drift.stdout).toContain(`changed ${path}`);
     expect(drift.stdout).toContain('extra   monitoring/stray.yml');
   });
 

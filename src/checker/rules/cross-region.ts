@@ -18,7 +18,8 @@ export const rule: Rule = {
       '3-2-1 rule, mapped to AWS as a cross-region replica or copy.\n' +
       '- A service whose effective `min_regions` (service → tier → defaults) is set needs at least max(2, min_regions), whatever its environment ' +
       '(policy-language.md §7): setting `min_regions` asks for cross-region copies, and 1 would ask for none.\n\n' +
-      'Services whose storage is not defined are skipped (`unknown-reference` reports them).',
+      'Services whose storage is not defined are skipped (`unknown-reference` reports them), and so are services with no storage at all ' +
+      '(`schedule-required`: they are never backed up).',
     sources: [
       { title: 'Backup & DR brief: "Cross-Region: Production backups in >= 2 regions"', url: 'docs/policy-language.md#7-built-in-rules' },
       { title: 'US-CERT: Data Backup Options (3-2-1: one copy off-site)', url: 'https://www.cisa.gov/sites/default/files/publications/data_backup_options.pdf' },
@@ -35,7 +36,8 @@ export const rule: Rule = {
   },
   check(policy, report) {
     for (const service of policy.services) {
-      if (service.unknown.has('storage')) continue;
+      // No storage at all is schedule-required's finding (never backed up), not a region count.
+      if (service.unknown.has('storage') || (!service.storage && service.kind !== 'aws-backup')) continue;
       const production = service.environment.value === 'production' && !service.unknown.has('environment');
       const minRegions = service.minRegions;
       if (!production && !minRegions) continue;

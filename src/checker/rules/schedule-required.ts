@@ -6,12 +6,14 @@ export const rule: Rule = {
   meta: {
     id: 'schedule-required',
     severity: 'error',
-    description: 'A service that is never backed up: no effective `schedule` (on the service or in `defaults:`).',
+    description: 'A service that is never backed up: no effective `schedule` (on the service or in `defaults:`), or no storage target to write its backups to.',
     rationale:
       'A service without a schedule gets no backup job, so it has no restore point at all. The effective schedule is the service\'s `schedule:`, ' +
       'else the one in `defaults:`. `continuous: true` (WAL archiving, bucket versioning with replication) does not replace it: continuous ' +
       'mechanisms replay changes on top of a full copy, and the schedule says how often full copies are taken (policy language §4). ' +
-      'A schedule that does not parse is reported by `invalid-value` instead.',
+      'A schedule that does not parse is reported by `invalid-value` instead. A service with no effective `storage` (none named, and the ' +
+      'policy has not exactly one storage target to default to) has nowhere to write its backups, so it is never backed up either; ' +
+      '`aws-backup` services need none (AWS Backup writes to its vaults), and a storage name that does not exist is `unknown-reference`\'s.',
     sources: [
       { title: 'drc policy language §4: continuous mechanisms and full copies', url: 'docs/policy-language.md#4-service-kinds' },
       { title: 'pgBackRest user guide: PITR needs a base backup plus WAL', url: 'https://pgbackrest.org/user-guide.html#pitr' },
@@ -24,6 +26,13 @@ export const rule: Rule = {
   },
   check(policy, report) {
     for (const service of policy.services) {
+      if (!service.storage && service.kind !== 'aws-backup' && !service.unknown.has('storage')) {
+        report({
+          path: pointer('services', service.name, 'storage'),
+          message: `${service.name}: no storage target, so its backups have nowhere to go and it is never backed up`,
+          hint: 'Name a storage target with `storage:` on the service or in `defaults:` (or define exactly one under `storage:`, which every service then uses).',
+        });
+      }
       if (service.schedule || service.unknown.has('schedule')) continue;
       const continuous = service.continuous?.value === true;
       report({

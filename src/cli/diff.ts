@@ -12,7 +12,7 @@ import { diffJson, diffMarkdown, diffText } from '../diff/format.js';
 import { isGitSpec, parseGitSpec, readPolicyText, type PolicyText } from '../diff/source.js';
 import type { Policy } from '../model/types.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { appendStepSummary, printReports, type OutputTarget } from './lint.js';
+import { appendStepSummary, printReports, withOutputFiles, type OutputTarget } from './lint.js';
 
 export interface DiffOptions {
   format?: string[];
@@ -27,16 +27,14 @@ export const DIFF_FORMATS = ['text', 'markdown', 'json', 'stylish', 'sarif', 'gi
 
 export function diffTargets(formats: string[] | undefined, files: string[] | undefined): OutputTarget[] {
   const requested = formats && formats.length > 0 ? formats : ['text'];
-  const outputFiles = [...(files ?? [])];
   const targets = requested.map((spec) => {
     const colon = spec.indexOf(':');
     const format = colon >= 0 ? spec.slice(0, colon) : spec;
     if (!DIFF_FORMATS.includes(format)) throw new UsageError(`unknown format "${format}" for diff (expected one of: ${DIFF_FORMATS.join(', ')})`);
     return { format, file: colon >= 0 ? spec.slice(colon + 1) : null };
   });
-  for (const t of targets) if (t.file === null && outputFiles.length > 0) t.file = outputFiles.shift()!;
-  if (outputFiles.length > 0) throw new UsageError(`more --output-file than --format (${outputFiles.join(', ')})`);
-  return targets;
+  // As for lint: the files go to the last formats without one (`--format text --format json --output-file d.json`).
+  return withOutputFiles(targets, files ?? []);
 }
 
 /** Lints a policy text for comparison; a text that gives no Model (not YAML, not a mapping) is exit 2. */

@@ -8,7 +8,7 @@ import { lintText, type LintResult } from '../checker/index.js';
 import { sortDiagnostics, summarize, type Diagnostic } from '../diagnostics.js';
 import type { RuleMeta } from '../checker/rule.js';
 import { DRC_VERSION } from '../generated/version.js';
-import { displayPath, EXIT, readPolicy, UsageError, type Io } from './io.js';
+import { displayPath, EXIT, policyFiles, readPolicyInput, UsageError, type Io } from './io.js';
 import { DEFAULT_BASELINE_NAME, lintOptionsFor, loadCustomRuleFiles, resolveConfig, unknownRuleWarnings, type DrcConfig } from '../config/index.js';
 import { applyBaseline, baselineText, entriesFor, mergeEntries, readBaseline } from '../baseline/index.js';
 
@@ -38,27 +38,36 @@ export interface OutputTarget {
 
 const FORMAT_NAMES = ['stylish', 'json', 'sarif', 'github', 'junit', 'gitlab'];
 
-/** Pairs formats with output files: `--format sarif:out.sarif`, or `--output-file` in the order of `--format`. */
+/**
+ * Pairs formats with output files: `--format sarif:out.sarif`, or `--output-file`s, which go to the
+ * last formats without a file of their own, in order. So `--format stylish --format sarif
+ * --output-file drc.sarif` prints stylish and writes SARIF; as many files as formats pair in order.
+ */
 export function outputTargets(formats: string[] | undefined, files: string[] | undefined, env: Io['env']): OutputTarget[] {
   const requested = formats && formats.length > 0 ? formats : [env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'];
-  const outputFiles = [...(files ?? [])];
-  const targets = requested.map((spec) => {
-    const colon = spec.indexOf(':');
-    const format = colon >= 0 ? spec.slice(0, colon) : spec;
-    const file = colon >= 0 ? spec.slice(colon + 1) : null;
-    if (!FORMAT_NAMES.includes(format)) {
-      throw new UsageError(`unknown format "${format}" (expected one of: ${FORMAT_NAMES.join(', ')})`);
-    }
-    return { format, file };
-  });
-  for (const target of targets) {
-    if (target.file === null && outputFiles.length > 0) target.file = outputFiles.shift()!;
-  }
-  if (outputFiles.length > 0) throw new UsageError(`more --output-file than --format (${outputFiles.join(', ')})`);
-  return targets;
+  return withOutputFiles(requested.map(parseFormatSpec), files ?? []);
 }
 
-export async function runLint(io: Io, files: string[], opts: LintOptions): Promise<number> {
+function parseFormatSpec(spec: string): OutputTarget {
+  const colon = spec.indexOf(':');
+  const format = colon >= 0 ? spec.slice(0, colon) : spec;
+  const file = colon >= 0 ? spec.slice(colon + 1) : null;
+  if (!FORMAT_NAMES.includes(format)) {
+    throw new UsageError(`unknown format "${format}" (expected one of: ${FORMAT_NAMES.join(', ')})`);
+  }
+  return { format, file };
+}
+
+/** The last formats take the files because the usual call is a log format first, then a file to upload. */
+export function withOutputFiles(targets: OutputTarget[], files: string[]): OutputTarget[] {
+  const unpaired = targets.flatMap((target, index) => (target.file === null ? [index] : []));
+  if (files.length > unpaired.length) throw new UsageError(`more --output-file than --format (${files.slice(unpaired.length).join(', ')})`);
+  const fileAt = new Map(unpaired.slice(unpaired.length - files.length).map((index, n) => [index, files[n]!]));
+  return targets.map((target, index) => ({ ...target, file: fileAt.get(index) ?? target.file }));
+}
+
+export async function runLint(io: Io, args: string[], opts: LintOptions): Promise<number> {
+  const files = policyFiles(io.cwd, args);
   const config = resolveConfig(io, opts.config, files[0]);
   const targets = outputTargets(opts.format && opts.format.length > 0 ? opts.format : (config.format ?? undefined), opts.outputFile, io.env);
   const ruleFiles = loadCustomRuleFiles(io, config);
@@ -68,8 +77,7 @@ export async function runLint(io: Io, files: string[], opts: LintOptions): Promi
   const weakening: Diagnostic[] = [];
   const linted: string[] = [];
   for (const file of files) {
-    const text = readPolicy(io, file);
-    const shown = displayPath(io.cwd, file);
+    const { shown, text } = await readPolicyInput(io, file);
     sources.set(shown, text);
     linted.push(shown);
     const result = lintText(text, shown, options);

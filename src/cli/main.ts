@@ -28,9 +28,9 @@ Examples:
   program
     .command('lint')
     .description('parse, validate and check policies; print diagnostics')
-    .argument('[files...]', 'policy files', ['drc.yaml'])
+    .argument('[files...]', 'policy files; a directory means every *.yaml/*.yml under it; - reads stdin', ['drc.yaml'])
     .addOption(new Option('-f, --format <name...>', 'output format(s): stylish, json, sarif, github, junit, gitlab; name:file writes to a file'))
-    .option('-o, --output-file <file...>', 'write the matching --format to this file')
+    .option('-o, --output-file <file...>', 'write to this file; files go to the last --formats without name:file, the others print')
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this', parseCount)
     .option('--config <file>', 'configuration file (default: .drc.yaml found upward)')
     .option('--baseline <old>', 'also report what weakened since OLD (file or git:REF:path)')
@@ -38,7 +38,7 @@ Examples:
     .option('--prune-baseline', 'drop baseline entries that no longer match a finding')
     .option('--baseline-file <path>', 'accepted-findings file (default: baseline: in .drc.yaml, else .drc-baseline.json next to it or in the cwd)')
     .option('--no-color', 'disable colours')
-    .addHelpText('after', '\nExamples:\n  drc lint\n  drc lint policies/*.yaml --format json\n  drc lint drc.yaml --format stylish --format sarif:drc.sarif\n')
+    .addHelpText('after', '\nExamples:\n  drc lint\n  drc lint policies/ --format json\n  drc lint drc.yaml --format stylish --format sarif --output-file drc.sarif\n')
     .action(async (files: string[], opts) => {
       io.exitCode = await runLint(io, files, opts);
     });
@@ -92,7 +92,7 @@ Examples:
     .option('--service <name>', 'only this service and its storage')
     .option('--deep', 'download the newest backup in every bucket and check its sha256 and size')
     .addOption(new Option('-f, --format <name...>', 'stylish, json, sarif, github, junit, gitlab; name:file writes to a file'))
-    .option('-o, --output-file <file...>', 'write the matching --format to this file')
+    .option('-o, --output-file <file...>', 'write to this file; files go to the last --formats without name:file, the others print')
     .option('--profile <name>', 'AWS profile (default: the SDK credential chain)')
     .option('--concurrency <n>', 'S3 requests in flight (default 16)', (v) => Number(v))
     .option('--no-progress', 'no progress line on stderr')

@@ -17,23 +17,49 @@ import type {
   GfsPeriod,
   Objectives,
   Policy,
+  Rate,
   Replica,
   Retention,
+  Schedule,
   Service,
   ServiceKind,
+  Size,
   Sourced,
   StorageClass,
   StorageTarget,
   Tier,
   Transition,
 } from './types.js';
-import { GFS_PERIODS, STORAGE_CLASSES } from './types.js';
+import { GFS_PERIODS, KIND_FIELDS, SERVICE_KINDS, STORAGE_CLASSES } from './types.js';
+import { timeZoneProblem } from './timezones.js';
 
 export interface Resolved {
   policy: Policy;
 }
 
 type Data = Record<string, unknown>;
+
+/** The service fields parsed into one value each (objectives and encryption aside), by key. */
+interface FieldValues {
+  tier: string;
+  environment: Environment;
+  owner: string;
+  storage: string;
+  timezone: string;
+  schedule: Schedule;
+  data_size: Size;
+  restore_rate: Rate;
+}
+type FieldKey = keyof FieldValues;
+/** Parses a field's value (null: absent or invalid; invalid ones are recorded where the parser says). */
+type FieldParsers = { [K in FieldKey]: (value: unknown, at: string) => FieldValues[K] | null };
+
+/** A service field as written, on the service or in `defaults:`, before it is parsed. */
+interface Written {
+  value: unknown;
+  at: string;
+  from: 'service' | 'defaults';
+}
 
 const GFS_SECONDS: Record<GfsPeriod, number> = {
   hourly: 3600,
@@ -43,7 +69,6 @@ const GFS_SECONDS: Record<GfsPeriod, number> = {
   yearly: 365 * 86400,
 };
 
-const SERVICE_KINDS = new Set<ServiceKind>(['postgresql', 'mysql', 'files', 's3-bucket', 'kubernetes', 'aws-backup']);
 const ENVIRONMENTS = new Set<Environment>(['production', 'staging', 'development', 'test']);
 
 function isObject(value: unknown): value is Data {
@@ -74,6 +99,17 @@ export function resolvePolicy(data: unknown, source: SourceIndex, text: string):
 
 class Resolver {
   readonly invalidValues: InvalidValue[] = [];
+  /** One parser per field, for a service's own value and for `defaults:` alike. */
+  private readonly fieldParsers: FieldParsers = {
+    tier: (v) => str(v),
+    environment: (v) => (ENVIRONMENTS.has(v as Environment) ? (v as Environment) : null),
+    owner: (v) => str(v),
+    storage: (v) => str(v),
+    timezone: (v, at) => this.timeZone(v, at),
+    schedule: (v, at) => this.parsed(v, at, parseSchedule),
+    data_size: (v, at) => this.parsed(v, at, parseSize),
+    restore_rate: (v, at) => this.parsed(v, at, parseRate),
+  };
 
   constructor(
     private readonly source: SourceIndex,
@@ -105,7 +141,11 @@ class Resolver {
     const servicesByName = new Map<string, Service>();
     // Services without an encryption block of their own share one object: no per-service copies.
     const serviceEncryption = this.encryption(defaults.encryption, '/defaults/encryption', encryption);
-    const context: ServiceContext = { doc, defaults, defaultObjectives, defaultFields: new Map(), tiers, storage, encryption: serviceEncryption };
+    const timezone = this.timeZone(doc.timezone, '/timezone');
+    const context: ServiceContext = {
+      doc, defaults, defaultObjectives, defaultFields: this.defaultFields(defaults), tiers, storage, encryption: serviceEncryption,
+      timezone: { value: timezone, invalid: doc.timezone !== undefined && timezone === null },
+    };
     if (isObject(doc.services)) {
       for (const name of Object.keys(doc.services)) {
         const service = this.service(name, doc.services[name], context);
@@ -126,7 +166,7 @@ class Resolver {
       version: typeof doc.version === 'number' ? doc.version : 1,
       name: str(doc.name) ?? 'policy',
       owner: str(doc.owner),
-      timezone: str(doc.timezone),
+      timezone,
       regions: { primary: str(regionsData.primary) ?? '', secondary: strings(regionsData.secondary) },
       encryption,
       storage,
@@ -298,26 +338,24 @@ class Resolver {
     const data = isObject(raw) ? raw : {};
     const own = this.objectives(data, at, 'service');
     const unknown = new Set<string>(own.invalid);
-    const field = <T>(key: string, parse: (v: unknown, fieldAt: string) => T | null): Sourced<T> | null => {
-      if (data[key] !== undefined) {
-        const value = parse(data[key], `${at}/${key}`);
-        if (value === null) unknown.add(key);
-        return value === null ? null : { value, at: `${at}/${key}`, from: 'service' };
-      }
-      if (ctx.defaults[key] !== undefined) {
-        // Parsed once for all the services that inherit it: an invalid default is one finding, not one per service.
-        let inherited = ctx.defaultFields.get(key);
-        if (inherited === undefined) {
-          const value = parse(ctx.defaults[key], `/defaults/${key}`);
-          inherited = value === null ? null : { value, at: `/defaults/${key}`, from: 'defaults' };
-          ctx.defaultFields.set(key, inherited);
-        }
-        if (inherited === null) unknown.add(key);
-        return inherited as Sourced<T> | null;
-      }
+    // Every field: the service's own value, else the whole value in `defaults:` (no merge; encryption
+    // excepted, below), with the pointer of the node that wrote it.
+    const written = (key: string): Written | null => {
+      if (data[key] !== undefined) return { value: data[key], at: `${at}/${key}`, from: 'service' };
+      if (ctx.defaults[key] !== undefined) return { value: ctx.defaults[key], at: `/defaults/${key}`, from: 'defaults' };
       return null;
     };
-    const tierName = field('tier', (v) => str(v));
+    const field = <K extends FieldKey>(key: K): Sourced<FieldValues[K]> | null => {
+      if (data[key] === undefined) {
+        const inherited = ctx.defaultFields.get(key);
+        if (inherited === null) unknown.add(key);
+        return (inherited ?? null) as Sourced<FieldValues[K]> | null;
+      }
+      const value = this.fieldParsers[key](data[key], `${at}/${key}`);
+      if (value === null) unknown.add(key);
+      return value === null ? null : { value, at: `${at}/${key}`, from: 'service' };
+    };
+    const tierName = field('tier');
     const tier = tierName ? ctx.tiers.get(tierName.value) ?? null : null;
     if (tierName && !tier) unknown.add('tier');
     const objectives: Objectives = {};
@@ -341,11 +379,22 @@ class Resolver {
         }
       }
     }
-    const kind = SERVICE_KINDS.has(data.kind as ServiceKind) ? (data.kind as ServiceKind) : 'files';
+    const kindWritten = written('kind');
+    const kind = SERVICE_KINDS.includes(kindWritten?.value as ServiceKind) ? (kindWritten!.value as ServiceKind) : 'files';
+    // A kind's own block (postgresql:, paths:, bucket: …) is inherited only by services of that kind.
+    const kindField = (key: string): Written | null => {
+      const source = written(key);
+      return source?.from === 'defaults' && !KIND_FIELDS[kind].includes(key) ? null : source;
+    };
+    const kindValue = (key: string): unknown => kindField(key)?.value;
+    const kindBlock = (key: string): Data | null => {
+      const value = kindValue(key);
+      return isObject(value) ? value : null;
+    };
     const environment =
-      field('environment', (v) => (ENVIRONMENTS.has(v as Environment) ? (v as Environment) : null)) ??
+      field('environment') ??
       ({ value: 'production', at: at, from: 'policy' } as Sourced<Environment>);
-    const storageName = field('storage', (v) => str(v));
+    const storageName = field('storage');
     let storage: StorageTarget | null = null;
     let storageSourced = storageName;
     if (storageName) {
@@ -357,40 +406,40 @@ class Resolver {
       storage = only!;
       storageSourced = { value: only!.name, at: only!.at, from: 'policy' };
     }
-    const pg = isObject(data.postgresql) ? data.postgresql : null;
-    const mysql = isObject(data.mysql) ? data.mysql : null;
-    const pitr = pg?.pitr === true;
-    const continuousOwn = typeof data.continuous === 'boolean' ? data.continuous : null;
-    const continuous: Sourced<boolean> | null =
-      continuousOwn !== null
-        ? { value: continuousOwn || pitr, at: `${at}/continuous`, from: 'service' }
-        : pitr
-          ? { value: true, at: `${at}/postgresql/pitr`, from: 'service' }
-          : null;
+    const pgWritten = kindField('postgresql');
+    const pg = isObject(pgWritten?.value) ? pgWritten.value : null;
+    const mysql = kindBlock('mysql');
+    const zone = field('timezone');
+    // An invalid zone (the service's, else defaults', else the policy's) is unknown: no other one stands in.
+    if (!zone && !unknown.has('timezone') && ctx.timezone.invalid) unknown.add('timezone');
     const encryption = this.encryption(data.encryption, `${at}/encryption`, ctx.encryption);
-    const namespaces = isObject(data.namespaces) ? data.namespaces : null;
-    const resources = isObject(data.resources) ? data.resources : null;
-    const regions =
-      storage?.regions.slice() ??
-      (kind === 'aws-backup' ? this.policyRegions(ctx.doc) : []);
+    const namespaces = kindBlock('namespaces');
+    const resources = kindBlock('resources');
+    const labelSelector = kindBlock('label_selector');
+    const bucket = kindValue('bucket');
+    // AWS Backup copies to the policy's regions (the plan's copy action), whatever storage is named or
+    // defaulted: the S3 storage targets hold drc's own backups, not AWS Backup's.
+    const regions = kind === 'aws-backup' ? this.policyRegions(ctx.doc) : (storage?.regions.slice() ?? []);
+    const continuous = continuity(written('continuous'), pgWritten);
     const service: Service = {
       name,
       at,
-      title: str(data.title),
+      title: str(written('title')?.value),
       kind,
       environment,
       tierName,
       tier,
-      owner: field('owner', (v) => str(v)),
-      timezone: str(data.timezone) ?? str(ctx.defaults.timezone) ?? str(ctx.doc.timezone),
-      labels: stringMap(data.labels),
+      owner: field('owner'),
+      timezone: zone ? zone.value : unknown.has('timezone') ? null : ctx.timezone.value,
+      labels: stringMap(written('labels')?.value),
       postgresql: pg
         ? {
             host: str(pg.host) ?? 'localhost',
             port: typeof pg.port === 'number' ? pg.port : 5432,
             database: str(pg.database) ?? name,
             user: str(pg.user) ?? 'postgres',
-            pitr,
+            // §4: `continuous: true` on postgresql is the same as `pitr: true`.
+            pitr: pg.pitr === true || continuous?.value === true,
           }
         : null,
       mysql: mysql
@@ -401,18 +450,18 @@ class Resolver {
             user: str(mysql.user) ?? 'root',
           }
         : null,
-      paths: strings(data.paths),
-      exclude: strings(data.exclude),
-      sourceBucket: typeof data.bucket === 'string' ? { bucket: data.bucket, region: str(data.region) ?? '' } : null,
+      paths: strings(kindValue('paths')),
+      exclude: strings(kindValue('exclude')),
+      sourceBucket: typeof bucket === 'string' ? { bucket, region: str(kindValue('region')) ?? '' } : null,
       namespaces: namespaces ? { include: strings(namespaces.include), exclude: strings(namespaces.exclude) } : null,
-      labelSelector: isObject(data.label_selector) ? stringMap(data.label_selector) : null,
-      snapshotVolumes: data.snapshot_volumes === true,
+      labelSelector: labelSelector ? stringMap(labelSelector) : null,
+      snapshotVolumes: kindValue('snapshot_volumes') === true,
       resources: resources ? { tags: stringMap(resources.tags) } : null,
-      arns: strings(data.arns),
+      arns: strings(kindValue('arns')),
       continuous,
-      schedule: field('schedule', (v, fieldAt) => this.parsed(v, fieldAt, parseSchedule)),
-      dataSize: field('data_size', (v, fieldAt) => this.parsed(v, fieldAt, parseSize)),
-      restoreRate: field('restore_rate', (v, fieldAt) => this.parsed(v, fieldAt, parseRate)),
+      schedule: field('schedule'),
+      dataSize: field('data_size'),
+      restoreRate: field('restore_rate'),
       storageName: storageSourced,
       storage,
       encryption,
@@ -430,6 +479,30 @@ class Resolver {
     return service;
   }
 
+  /**
+   * The fields `defaults:` sets, parsed once for all the services that inherit them (an invalid default
+   * is one finding, not one per service) and whether or not one does (it is reported all the same).
+   */
+  private defaultFields(defaults: Data): Map<FieldKey, Sourced<unknown> | null> {
+    const fields = new Map<FieldKey, Sourced<unknown> | null>();
+    for (const key of Object.keys(this.fieldParsers) as FieldKey[]) {
+      if (defaults[key] === undefined) continue;
+      const at = `/defaults/${key}`;
+      const value = this.fieldParsers[key](defaults[key], at);
+      fields.set(key, value === null ? null : { value, at, from: 'defaults' });
+    }
+    return fields;
+  }
+
+  /** An IANA zone name lint accepts, else null; an unknown name is recorded for invalid-value. */
+  private timeZone(value: unknown, at: string): string | null {
+    if (typeof value !== 'string') return null;
+    const problem = timeZoneProblem(value);
+    if (problem === null) return value;
+    this.invalidValues.push({ path: at, message: problem, offset: 0, length: value.length });
+    return null;
+  }
+
   private policyRegions(doc: Data): string[] {
     const regions = isObject(doc.regions) ? doc.regions : {};
     return unique([str(regions.primary) ?? '', ...strings(regions.secondary)].filter(Boolean));
@@ -440,12 +513,27 @@ interface ServiceContext {
   doc: Data;
   defaults: Data;
   defaultObjectives: Objectives;
-  /** `defaults:` fields already parsed (null: invalid), by key; each key always has the same parser. */
-  defaultFields: Map<string, Sourced<unknown> | null>;
+  /** The parsed fields `defaults:` sets (null: invalid), by key. */
+  defaultFields: Map<FieldKey, Sourced<unknown> | null>;
   tiers: Map<string, Tier>;
   storage: Map<string, StorageTarget>;
   /** Policy-level encryption merged with `defaults.encryption`. */
   encryption: Encryption;
+  /** The policy's `timezone:` when lint accepts it; `invalid` when it is set but is not a zone. */
+  timezone: { value: string | null; invalid: boolean };
+}
+
+/**
+ * `continuous: true`, else `pitr: true` in the postgresql block, else `continuous: false`; at the node
+ * that says so.
+ */
+function continuity(continuous: Written | null, postgresql: Written | null): Sourced<boolean> | null {
+  const declared = typeof continuous?.value === 'boolean' ? continuous : null;
+  if (declared?.value === true) return { value: true, at: declared.at, from: declared.from };
+  if (postgresql && isObject(postgresql.value) && postgresql.value.pitr === true) {
+    return { value: true, at: `${postgresql.at}/pitr`, from: postgresql.from };
+  }
+  return declared ? { value: false, at: declared.at, from: declared.from } : null;
 }
 
 function emptyEncryption(): Encryption {

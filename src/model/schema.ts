@@ -18,6 +18,10 @@
  *    node says more; a `required` error is dropped when an unknown key in the same object is a typo of
  *    the missing key (`knd` → "did you mean "kind"?").
  * 4. Findings are deduplicated by (path, message) and sorted by path.
+ *
+ * A service's `kind` and the block its kind requires may be written in `defaults:` (policy-language.md
+ * §3), which a JSON Schema of the service cannot see: they are checked here, on the effective service,
+ * and reported at the service like the schema's own `required` errors.
  */
 import type { ErrorObject } from 'ajv';
 import type { Finding } from '../checker/rule.js';
@@ -25,6 +29,7 @@ import { pointerSegment } from '../diagnostics.js';
 import validate from '../generated/policy-validator.js';
 import policySchema from '../../schemas/policy.schema.json' with { type: 'json' };
 import { suggest } from './suggest.js';
+import { SERVICE_KINDS, type ServiceKind } from './types.js';
 
 /** The parts of a JSON Schema node this module reads. */
 interface SchemaNode {
@@ -70,6 +75,8 @@ interface Pending extends Finding {
   object?: string;
   unknownKeySuggestion?: string;
   missingKey?: string;
+  /** The missing key could also come from `defaults:` (a typo there explains it too). */
+  inheritable?: true;
 }
 
 export function schemaFindings(data: unknown): Finding[] {
@@ -81,9 +88,65 @@ export function schemaFindings(data: unknown): Finding[] {
     // The generated validator only reads plain data; this is a guard, not an expected path.
     return [{ path: '', message: 'the policy could not be validated against the schema' }];
   }
-  if (errors.length === 0) return [];
-  const pending = resolveItems(groupErrors(errors), data);
-  return finish(dropExplainedRequired(pending));
+  const effective = effectiveServiceFindings(data);
+  if (errors.length === 0 && effective.length === 0) return [];
+  const pending = resolveItems(withoutLoaderReported(groupErrors(errors), data), data);
+  return finish(dropExplainedRequired([...pending, ...effective]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirements of the effective service
+
+/** What each kind requires (policy-language.md §4): each list is one requirement, met by any of its keys. */
+const KIND_REQUIRES: Readonly<Record<ServiceKind, readonly (readonly string[])[]>> = {
+  postgresql: [['postgresql']],
+  mysql: [['mysql']],
+  files: [['paths']],
+  's3-bucket': [['bucket'], ['region']],
+  kubernetes: [['namespaces']],
+  'aws-backup': [['resources', 'arns']],
+};
+
+function effectiveServiceFindings(data: unknown): Pending[] {
+  if (!isRecord(data) || !isRecord(data.services)) return [];
+  const defaults = isRecord(data.defaults) ? data.defaults : {};
+  const out: Pending[] = [];
+  for (const name of Object.keys(data.services)) {
+    const service = data.services[name];
+    if (isRecord(service)) out.push(...serviceRequirements(name, service, defaults, data));
+  }
+  return out;
+}
+
+/** `kind`, then what that kind requires, each from the service, else from `defaults:`. */
+function serviceRequirements(name: string, service: Record<string, unknown>, defaults: Record<string, unknown>, data: unknown): Pending[] {
+  const at = `/services/${pointerSegment(name)}`;
+  const label = objectLabel(['services', name], data);
+  // Present even when undefined: the loader's stand-in for a value it has already reported.
+  const has = (key: string) => Object.hasOwn(service, key) || Object.hasOwn(defaults, key);
+  if (!has('kind')) {
+    return [{
+      path: at,
+      message: `${label} is missing "kind"`,
+      hint: 'Set `kind:` on the service, or in `defaults:` for every service that does not set its own.',
+      object: at,
+      missingKey: 'kind',
+      inheritable: true,
+    }];
+  }
+  const kind = Object.hasOwn(service, 'kind') ? service.kind : defaults.kind;
+  // A kind that is not one of the six is the schema's error, at the kind: what it requires is unknown.
+  if (!SERVICE_KINDS.includes(kind as ServiceKind)) return [];
+  const from = Object.hasOwn(service, 'kind') ? '' : ', set in defaults';
+  return KIND_REQUIRES[kind as ServiceKind]
+    .filter((keys) => !keys.some(has))
+    .map((keys) => ({
+      path: at,
+      message: `${label} is missing ${joinOr(keys.map((k) => `"${k}"`))} (required when kind is ${String(kind)}${from})`,
+      object: at,
+      missingKey: keys[0]!,
+      inheritable: true as const,
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,6 +173,27 @@ function groupErrors(errors: readonly ErrorObject[]): Item[] {
     }
   }
   return items;
+}
+
+/**
+ * The loader hands on a value it has already reported (a number that is not finite) as undefined,
+ * which YAML never produces. ajv reads it as a missing key or a wrong type; that is the same problem
+ * again, and so is an anyOf failing only because one of its branches met it.
+ */
+function withoutLoaderReported(items: readonly Item[], data: unknown): Item[] {
+  return items.filter((item) => !mentionsLoaderReported(item, data));
+}
+
+function mentionsLoaderReported(item: Item, data: unknown): boolean {
+  if (item.children) return item.children.some((child) => mentionsLoaderReported(child, data));
+  const { error } = item;
+  if (error.keyword === 'required') {
+    const object = valueAt(data, parsePointer(error.instancePath));
+    const key = String(error.params.missingProperty);
+    return isRecord(object) && Object.hasOwn(object, key) && object[key] === undefined;
+  }
+  // Every other keyword is about a value that exists in the data; undefined there is the loader's.
+  return valueAt(data, parsePointer(error.instancePath)) === undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,12 +377,17 @@ function conditionSuffix(error: ErrorObject, segments: readonly string[]): strin
 // ---------------------------------------------------------------------------------------------
 // 3. Cascades, deduplication, order
 
-/** Drops `missing "kind"` when the same object has an unknown key `knd` whose suggestion is "kind". */
+/**
+ * Drops `missing "kind"` when the same object has an unknown key `knd` whose suggestion is "kind" (or,
+ * for what a service may inherit, `defaults:` has).
+ */
 function dropExplainedRequired(findings: Pending[]): Pending[] {
   const suggested = new Set<string>();
   for (const f of findings) if (f.unknownKeySuggestion !== undefined) suggested.add(`${f.object}\0${f.unknownKeySuggestion}`);
   if (suggested.size === 0) return findings;
-  return findings.filter((f) => f.missingKey === undefined || !suggested.has(`${f.object}\0${f.missingKey}`));
+  const explained = (f: Pending) =>
+    suggested.has(`${f.object}\0${f.missingKey}`) || (f.inheritable === true && suggested.has(`/defaults\0${f.missingKey}`));
+  return findings.filter((f) => f.missingKey === undefined || !explained(f));
 }
 
 function finish(pending: readonly Pending[]): Finding[] {

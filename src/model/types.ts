@@ -31,6 +31,20 @@ export const STORAGE_CLASSES: readonly StorageClass[] = [
 
 export type Environment = 'production' | 'staging' | 'development' | 'test';
 export type ServiceKind = 'postgresql' | 'mysql' | 'files' | 's3-bucket' | 'kubernetes' | 'aws-backup';
+export const SERVICE_KINDS: readonly ServiceKind[] = ['postgresql', 'mysql', 'files', 's3-bucket', 'kubernetes', 'aws-backup'];
+/**
+ * The service fields that describe what one kind backs up (policy-language.md §4). A service inherits
+ * them from `defaults:` only when they belong to its own kind: a `postgresql:` block in `defaults:`
+ * does not make a files service continuous.
+ */
+export const KIND_FIELDS: Readonly<Record<ServiceKind, readonly string[]>> = {
+  postgresql: ['postgresql'],
+  mysql: ['mysql'],
+  files: ['paths', 'exclude'],
+  's3-bucket': ['bucket', 'region'],
+  kubernetes: ['namespaces', 'label_selector', 'snapshot_volumes'],
+  'aws-backup': ['resources', 'arns'],
+};
 export type GfsPeriod = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly';
 export const GFS_PERIODS: readonly GfsPeriod[] = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'];
 
@@ -120,6 +134,7 @@ export interface Service extends Objectives {
   tierName: Sourced<string> | null;
   tier: Tier | null;
   owner: Sourced<string> | null;
+  /** The effective IANA zone (service, else defaults, else policy); only names lint accepts, else null. */
   timezone: string | null;
   labels: Record<string, string>;
   postgresql: PostgresConnection | null;
@@ -163,6 +178,7 @@ export interface Policy {
   version: number;
   name: string;
   owner: string | null;
+  /** The policy's IANA zone when lint accepts it, else null. */
   timezone: string | null;
   regions: { primary: string; secondary: string[] };
   encryption: Encryption;

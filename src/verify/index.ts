@@ -16,6 +16,7 @@ import {
 } from '../emitters/aws/bucket-config.js';
 import { writesToS3 } from '../emitters/aws/names.js';
 import { BACKUP_TIMESTAMP_PATTERN, MANIFEST_NAME, restoreTestPrefix, servicePrefix, storageBuckets } from '../emitters/layout.js';
+import { hasContinuousMechanism } from '../model/continuous.js';
 import type { Policy, Service, StorageTarget } from '../model/types.js';
 import {
   compareEncryption,
@@ -347,10 +348,11 @@ async function listBackupFolders(reader: BucketReader, prefix: string): Promise<
   return folders.filter((f) => BACKUP_TIMESTAMP_PATTERN.test(f)).sort().reverse();
 }
 
-function effectiveThreshold(service: Service): { seconds: number; words: string } | null {
+/** The age past which the newest full backup is stale: the RPO, or for a continuous service the longer schedule gap. */
+export function effectiveThreshold(service: Service): { seconds: number; words: string } | null {
   const rpo = service.rpo?.value;
   if (!rpo) return null;
-  const continuous = service.continuous?.value === true;
+  const continuous = hasContinuousMechanism(service);
   const gap = service.schedule?.value.maxGapSeconds ?? 0;
   if (continuous && gap > rpo.seconds) {
     return { seconds: gap, words: `the schedule's longest gap ${formatAge(gap)} (RPO ${rpo.text} is met by the continuous mechanism)` };

@@ -108,6 +108,22 @@ describe('schemaFindings: valid policies', () => {
   it('every service kind, defaults and custom rules have no findings', () => {
     expect(schemaFindings(everyKind)).toEqual([]);
   });
+
+  it('a service may take its kind and its kind\'s block from defaults (policy-language.md §3)', () => {
+    const blocks: Record<string, Record<string, unknown>> = {
+      postgresql: { postgresql: { host: 'h', port: 5432, database: 'd', user: 'u' } },
+      mysql: { mysql: { host: 'h', port: 3306, database: 'd', user: 'u' } },
+      files: { paths: ['/srv'] },
+      's3-bucket': { bucket: 'assets', region: 'us-east-1' },
+      kubernetes: { namespaces: { include: ['prod'] } },
+      'aws-backup': { arns: ['arn:aws:rds:us-east-1:123456789012:db:main'] },
+    };
+    for (const [kind, block] of Object.entries(blocks)) {
+      expect(schemaFindings(withService({}, { defaults: { kind, ...block } })), `all in defaults: ${kind}`).toEqual([]);
+      expect(schemaFindings(withService({ kind }, { defaults: block })), `block in defaults: ${kind}`).toEqual([]);
+      expect(schemaFindings(withService(block, { defaults: { kind } })), `kind in defaults: ${kind}`).toEqual([]);
+    }
+  });
 });
 
 interface Case {
@@ -157,6 +173,37 @@ const cases: Case[] = [
     data: withService({ tier: 'tier1' }),
     path: '/services/db',
     message: ['service "db" is missing "kind"'],
+  },
+  {
+    name: 'missing kind, with a defaults block that does not set one: still at the service',
+    data: withService({ paths: ['/srv'] }, { defaults: { owner: 'sre' } }),
+    path: '/services/db',
+    message: ['service "db" is missing "kind"'],
+  },
+  {
+    name: 'a kind from defaults requires its block on the service or in defaults, reported at the service',
+    data: withService({ tier: 'tier1' }, { defaults: { kind: 'postgresql' } }),
+    path: '/services/db',
+    message: ['service "db" is missing "postgresql"', '(required when kind is postgresql, set in defaults)'],
+  },
+  {
+    name: 'a block in defaults for another kind does not satisfy the service\'s own kind',
+    data: withService({ kind: 'files' }, { defaults: { kind: 'postgresql', postgresql: { host: 'h', port: 5432, database: 'd', user: 'u' } } }),
+    path: '/services/db',
+    message: ['service "db" is missing "paths"', '(required when kind is files)'],
+  },
+  {
+    name: 'a kind misspelt in defaults is one finding, not also "missing kind" at each service',
+    data: { ...minimal, defaults: { knd: 'files', paths: ['/srv'] }, services: { a: {}, b: {} } },
+    path: '/defaults/knd',
+    atKey: true,
+    message: ['unknown key "knd"', 'did you mean "kind"?'],
+  },
+  {
+    name: 'an invalid kind in defaults is one finding, at the kind',
+    data: withService({}, { defaults: { kind: 'postgres' } }),
+    path: '/defaults/kind',
+    message: ['expected one of: postgresql', 'did you mean "postgresql"?'],
   },
   {
     name: 'a misspelt kind key is one finding, not also "missing kind"',

@@ -58,6 +58,25 @@ const generated = ROWS.flatMap((row) =>
   }),
 );
 
+/**
+ * Time zones (policy-language.md §2: IANA names, checked against Node's ICU): on the policy (line 28,
+ * after the service), in `defaults:` or on the service (line 27). The finding covers the whole name.
+ */
+const atPolicy = (zone: string) => `${svc('    schedule: hourly')}timezone: ${zone}\n`;
+const inDefaults = (zone: string, services: string[]) =>
+  `${BASE_HEADER}defaults:\n  timezone: ${zone}\nservices:\n` +
+  services.map((n) => `  ${n}:\n    kind: files\n    paths: [/srv/${n}]\n    tier: tier1\n`).join('');
+const TIME_ZONE_ROWS = [
+  { value: 'Mars/Olympus', message: 'unknown time zone "Mars/Olympus" (expected an IANA time zone name such as UTC' },
+  { value: '"not a zone; rm -rf /"', message: 'unknown time zone "not a zone; rm -rf /"' },
+  { value: '""', message: 'unknown time zone ""' },
+  { value: 'Europe/Berln', message: 'unknown time zone "Europe/Berln"; did you mean Europe/Berlin?' },
+  { value: '+01:00', message: 'unknown time zone "+01:00"' },
+  // Accepted by ICU in any case, but systemd, CRON_TZ= and Kubernetes look names up case-sensitively.
+  { value: 'europe/berlin', message: 'time zone names are case-sensitive: did you mean Europe/Berlin?' },
+  { value: 'utc', message: 'did you mean UTC?' },
+];
+
 testRule('invalid-value', {
   valid: [
     { name: 'the base policy', code: svc('    schedule: hourly') },
@@ -68,9 +87,41 @@ testRule('invalid-value', {
       name: `schedule ${v}`,
       code: svc(`    schedule: "${v}"`),
     })),
+    // ICU's own names, the UTC spellings it lists under another name, and an alias it does not list.
+    ...['Europe/Berlin', 'UTC', 'Etc/UTC', 'America/New_York', 'Asia/Kolkata', 'Etc/GMT+5', 'America/Port-au-Prince'].flatMap((zone) => [
+      { name: `time zone ${zone} on the policy`, code: atPolicy(zone) },
+      { name: `time zone ${zone} in defaults`, code: inDefaults(zone, ['db']) },
+      { name: `time zone ${zone} on a service`, code: svc(`    timezone: ${zone}`) },
+    ]),
   ],
   invalid: [
     ...generated,
+    ...TIME_ZONE_ROWS.flatMap(({ value, message }) => {
+      // Quoted values start one column later: the finding is inside the quotes.
+      const shift = value.startsWith('"') ? 1 : 0;
+      return [
+        {
+          name: `time zone ${value} on the policy`,
+          code: atPolicy(value),
+          errors: [{ line: 28, column: 11 + shift, path: '/timezone', message }],
+        },
+        {
+          name: `time zone ${value} on a service`,
+          code: svc(`    timezone: ${value}`),
+          errors: [{ line: 27, column: 15 + shift, path: '/services/db/timezone', message }],
+        },
+      ];
+    }),
+    {
+      name: 'a bad time zone in defaults is reported once, at the default',
+      code: inDefaults('Mars/Olympus', ['a', 'b', 'c']),
+      errors: [{ line: 23, column: 13, path: '/defaults/timezone', message: 'unknown time zone "Mars/Olympus"' }],
+    },
+    {
+      name: 'a bad time zone in defaults is reported even when every service sets its own',
+      code: inDefaults('Mars/Olympus', ['a']).replace('    tier: tier1\n', '    tier: tier1\n    timezone: UTC\n'),
+      errors: [{ line: 23, column: 13, path: '/defaults/timezone', message: 'unknown time zone "Mars/Olympus"' }],
+    },
     {
       name: 'escapes in a double-quoted scalar: the column follows the source text',
       // "\x31\x35x" is "15x": the bad unit is the 3rd character, written at column 19.

@@ -21,8 +21,18 @@ testRule('retention-compliance', {
     { name: 'GDPR with SOX: 10y is under 3× 7y', code: db('    retention: 10y\n', 'compliance:\n  frameworks: [gdpr, sox]\n') },
     { name: 'PCI: GLACIER from 90 days on', code: db('    retention: 400d\n    labels: { pci: "true" }\n', '', withStorage('    transitions:\n      - { after: 90d, class: GLACIER }\n')) },
     { name: 'invalid retention: no cascade', code: db('    retention: 1 year\n    labels: { pci: "true" }\n') },
+    {
+      // Whole values, no merge (docs/decisions.md): the service's own labels replace those in defaults.
+      name: 'own labels replace the labels in defaults',
+      code: db('    labels: { team: payments }\n', 'defaults:\n  labels: { pci: "true" }\n'),
+    },
   ],
   invalid: [
+    {
+      name: 'PCI label from defaults (policy-language.md §3: defaults may hold any service field)',
+      code: db('', 'defaults:\n  labels: { pci: "true" }\n'),
+      errors: [{ line: 25, column: 3, path: '/services/db/retention', message: "db: retention 30d is below PCI DSS's minimum of 365d" }],
+    },
     {
       name: 'PCI label, retention inherited from the tier',
       code: db('    labels: { pci: "true" }\n'),

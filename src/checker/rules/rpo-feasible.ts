@@ -1,8 +1,17 @@
 import { pointer } from '../../diagnostics.js';
 import { formatDuration } from '../../parser/values.js';
+import { declaresUnsupportedContinuous, hasContinuousMechanism } from '../../model/continuous.js';
 import type { Schedule, Service } from '../../model/types.js';
 import type { Rule } from '../rule.js';
 import { SOURCES } from './storage-facts.js';
+
+/** The message: the schedule's gap against the RPO, and why a declared `continuous: true` did not count. */
+function message(service: Service, schedule: Schedule, rpoSeconds: number): string {
+  const gap = describe(service, schedule, rpoSeconds);
+  return declaresUnsupportedContinuous(service)
+    ? `${gap} (continuous: true does not count: ${service.kind} services have no continuous mechanism)`
+    : gap;
+}
 
 /** How the schedule is named in the message: "backups every 6h" or "schedule cron(…) leaves a 21h gap". */
 function describe(service: Service, schedule: Schedule, rpoSeconds: number): string {
@@ -40,9 +49,13 @@ export const rule: Rule = {
       '',
       '- The gap is the schedule\'s longest one: `every 6h` → 6h, `daily at 02:30` → 24h, `weekly` → 7d, `monthly` → 31d, and for a cron the',
       '  longest gap between two runs (`cron(0 1,2,23 * * *)` → 21h).',
-      '- A continuous mechanism meets the RPO instead of the schedule: `continuous: true`, or `postgresql.pitr: true` (WAL archiving, whose',
-      '  `archive_timeout` the emitters set below the RPO), or versioning with replication for `s3-bucket` services. The schedule then only says',
-      '  how often full copies are taken, and this rule does not apply.',
+      '- A continuous mechanism meets the RPO instead of the schedule, and three kinds have one: `postgresql`, with',
+      '  `postgresql.pitr: true` or `continuous: true` (WAL archiving, whose `archive_timeout` the emitters set below the RPO), and `s3-bucket`,',
+      '  with `continuous: true` (versioning with replication), as policy language §4 says; and `aws-backup` with `continuous: true`, for which',
+      '  the CloudFormation stack adds an AWS Backup continuous-backup rule (point-in-time recovery; AWS supports it for RDS, Aurora, S3 and',
+      '  SAP HANA). The schedule then only says how often full copies are taken, and this rule does not apply.',
+      '- `continuous: true` on a `files`, `mysql` or `kubernetes` service declares nothing that could meet the RPO: the schedule',
+      '  must meet it, and the message says why `continuous` did not count.',
       '- A service without a schedule is reported by `schedule-required`; one without an RPO by `objectives-defined`.',
     ].join('\n'),
     sources: [SOURCES.nistRpo, SOURCES.nist80034, SOURCES.wellArchitectedBackup],
@@ -56,11 +69,11 @@ export const rule: Rule = {
       const rpo = service.rpo;
       const schedule = service.schedule;
       if (!rpo || !schedule || service.unknown.has('rpo') || service.unknown.has('schedule')) continue;
-      if (service.continuous?.value === true) continue;
+      if (hasContinuousMechanism(service)) continue;
       if (schedule.value.maxGapSeconds <= rpo.value.seconds) continue;
       report({
         path: pointer('services', service.name, 'rpo'),
-        message: describe(service, schedule.value, rpo.value.seconds),
+        message: message(service, schedule.value, rpo.value.seconds),
         hint: hint(service, rpo.value.seconds),
       });
     }

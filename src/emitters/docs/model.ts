@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { GFS_PERIODS, type Frequency, type Policy, type Retention, type Schedule, type Service, type Tier } from '../../model/types.js';
 import { durationWords, formatBytes, formatDuration } from '../../parser/values.js';
 import { RESTORE_OVERHEAD } from '../../checker/rules/rto-feasible.js';
+import { hasContinuousMechanism } from '../../model/continuous.js';
 import { storageBuckets, servicePrefix, scriptPath, tierName } from '../layout.js';
 import { byName } from '../layout.js';
 
@@ -64,12 +65,11 @@ export function scheduleWords(policy: Policy, service: Service, schedule: Schedu
   return schedule.kind === 'frequency' ? schedule.words : `${schedule.words} (${scheduleZone(policy, service)})`;
 }
 
-/** The continuous mechanism a service declares, in words; null without one. */
+/** The continuous mechanism a service declares, in words; null without one (or on a kind that has none). */
 export function continuousMechanism(service: Service): string | null {
-  if (service.continuous?.value !== true) return null;
-  if (service.kind === 'postgresql') return 'continuous WAL archiving';
-  if (service.kind === 's3-bucket') return 'continuous versioning';
-  return 'continuous';
+  if (!hasContinuousMechanism(service)) return null;
+  if (service.kind === 'aws-backup') return 'AWS Backup continuous backup (point-in-time recovery)';
+  return service.kind === 'postgresql' ? 'continuous WAL archiving' : 'continuous versioning';
 }
 
 export function backupFrequencyWords(policy: Policy, service: Service): string {

@@ -3,6 +3,7 @@
  * and stays quiet when it should not. The rules file and the test file are both built from this list,
  * so they cannot drift apart. Metric names come from layout.METRICS plus the documented EXTERNAL_METRICS.
  */
+import { hasContinuousMechanism } from '../../model/continuous.js';
 import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
 import { byName, METRICS, tierName } from '../layout.js';
@@ -166,7 +167,7 @@ export interface ServiceThresholds {
 export function thresholds(service: Service): ServiceThresholds {
   const rpo = service.rpo?.value.seconds ?? null;
   const gap = service.schedule?.value.maxGapSeconds ?? null;
-  const continuous = service.continuous?.value === true;
+  const continuous = hasContinuousMechanism(service);
   let backupAge: number | null;
   if (continuous || rpo === null) backupAge = gap === null ? rpo : gap + gapSlack(gap);
   else backupAge = rpo;
@@ -254,7 +255,7 @@ export function serviceAlerts(policy: Policy, service: Service, velero: VeleroPl
     // AWS Backup runs its own jobs and no drc script writes drc_backup_* for it: its jobs are watched by
     // the CloudWatch alarms of the CloudFormation stack (docs/artifacts/aws.md).
     if (t.backupAge !== null) {
-      const why = service.continuous?.value
+      const why = hasContinuousMechanism(service)
         ? `the schedule's longest gap for full copies plus slack (the RPO is met by the continuous mechanism)`
         : `RPO ${durationWords(t.backupAge)}`;
       add(

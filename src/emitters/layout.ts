@@ -37,6 +37,11 @@ export function payloadName(service: Service): string {
 
 /** Object tag the backup scripts set for grandfather-father-son retention (`drc-retention=daily`). */
 export const RETENTION_TAG = 'drc-retention';
+/**
+ * RETENTION_TAG's value on restore-test records: their own lifecycle rule keeps them longer than the
+ * backups (docs/artifacts/aws.md), and no GFS rule matches it.
+ */
+export const RESTORE_TEST_RETENTION = 'restore-test';
 
 export const METRICS = {
   backupLastSuccess: 'drc_backup_last_success_timestamp_seconds',

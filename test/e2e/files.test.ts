@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, startMoto, type MotoServer, type TempDir } from '../harness/index.js';
-import { createBuckets, getObject, listKeys, makeTempDir, okScript, putObject, readMetrics, runScript, scriptEnv, series, writeScripts, type Env } from './helpers.js';
+import { aws, createBuckets, getObject, listKeys, makeTempDir, okScript, putObject, readMetrics, runScript, scriptEnv, series, writeScripts, type Env } from './helpers.js';
 
 const SERVICE = 'app-files';
 const PREFIX = 'e2e-files/app-files/';
@@ -141,7 +141,11 @@ describe('files scripts end to end', () => {
     await okScript(dir, SERVICE, 'verify.sh', ['--region', 'us-west-2'], env);
     const rt = await okScript(dir, SERVICE, 'restore-test.sh', [], env);
     expect(rt.stderr).toContain('restore test passed');
-    expect(await listKeys(moto.endpoint, EAST, `${PREFIX}restore-tests/`)).toHaveLength(1);
+    const records = await listKeys(moto.endpoint, EAST, `${PREFIX}restore-tests/`);
+    expect(records).toHaveLength(1);
+    // The lifecycle keeps records by this tag, longer than the backups (docs/artifacts/aws.md).
+    const tagging = await aws(moto.endpoint, ['s3api', 'get-object-tagging', '--bucket', EAST, '--key', records[0]!, '--output', 'json']);
+    expect(JSON.parse(tagging.stdout).TagSet).toEqual([{ Key: 'drc-retention', Value: 'restore-test' }]);
     const m = readMetrics(join(metricsDir, 'drc_app_files_restore_test.prom'));
     expect(m[series('drc_restore_test_last_status', SERVICE, 'tier2', 'us-east-1')]).toBe(1);
     expect(readdirSync(tmp.path).filter((n) => n.startsWith('drc-app-files.'))).toEqual([]); // work dirs removed

@@ -12,6 +12,8 @@ import {
   lifecycleRuleCount,
   objectLockConfiguration,
   replicationConfiguration,
+  RESTORE_TEST_RECORD_MIN_DAYS,
+  restoreTestRecordDays,
   servicesInBucket,
   type LifecycleRule,
 } from '../../src/emitters/aws/bucket-config.js';
@@ -185,18 +187,16 @@ describe('aws emitter: S3 lifecycle', () => {
     return r;
   };
 
-  it('writes one prefix rule per service at its effective retention, with the transitions before expiry', () => {
+  it('writes one rule per service on its backup folders at its effective retention, with the transitions before expiry', () => {
     const cluster = find('drc-cluster');
-    expect(cluster.Filter).toEqual({ Prefix: 'shop/cluster/' });
+    expect(cluster.Filter).toEqual({ Prefix: 'shop/cluster/2' });
     expect(cluster.Expiration).toEqual({ Days: 60 });
     expect(cluster.Transitions).toEqual([{ Days: 30, StorageClass: 'STANDARD_IA' }]); // GLACIER at 90 ≥ 60: dropped
     expect(cluster.NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 30 }); // object-lock days > 7
     const orders = find('drc-orders-db');
     // orders-db archives WAL with pgBackRest under shop/orders-db/pgbackrest/, which pgBackRest
-    // expires itself: the untagged rule covers only the timestamped backup folders (20…/) and
-    // the restore-test records.
+    // expires itself: the untagged rule covers only the timestamped backup folders (20…/).
     expect(orders.Filter).toEqual({ Prefix: 'shop/orders-db/2' });
-    expect(find('drc-orders-db-restore-tests').Filter).toEqual({ Prefix: 'shop/orders-db/restore-tests/' });
     for (const r of rules()) {
       const prefix = r.Filter.Prefix ?? r.Filter.And?.Prefix ?? '';
       if (prefix !== '' && !r.Filter.And) expect('shop/orders-db/pgbackrest/us-east-1/archive/x'.startsWith(prefix)).toBe(false);
@@ -211,7 +211,7 @@ describe('aws emitter: S3 lifecycle', () => {
   });
 
   it('compiles GFS keep counts into one tag-filtered rule per period', () => {
-    const tagRule = (period: string): LifecycleRule => find(`drc-orders-db-${period}`);
+    const tagRule = (period: string): LifecycleRule => find(`drc-orders-db.${period}`);
     expect(tagRule('daily').Filter).toEqual({ And: { Prefix: 'shop/orders-db/', Tags: [{ Key: 'drc-retention', Value: 'daily' }] } });
     expect(tagRule('hourly').Expiration).toEqual({ Days: 2 }); // 48 h
     expect(tagRule('daily').Expiration).toEqual({ Days: 30 });
@@ -221,20 +221,79 @@ describe('aws emitter: S3 lifecycle', () => {
     expect(tagRule('hourly').Transitions).toBeUndefined();
     expect(tagRule('weekly').Transitions).toEqual([{ Days: 30, StorageClass: 'STANDARD_IA' }]);
     // explicit duration caps the counts: cluster keeps daily 14, monthly 2 (60 d) within 60d
-    expect(find('drc-cluster-hourly').Expiration).toEqual({ Days: 1 }); // finer than every count
-    expect(find('drc-cluster-weekly').Expiration).toEqual({ Days: 14 });
-    expect(find('drc-cluster-monthly').Expiration).toEqual({ Days: 60 });
+    expect(find('drc-cluster.hourly').Expiration).toEqual({ Days: 1 }); // finer than every count
+    expect(find('drc-cluster.weekly').Expiration).toEqual({ Days: 14 });
+    expect(find('drc-cluster.monthly').Expiration).toEqual({ Days: 60 });
+  });
+
+  // S3 semantics (aws-facts §1.3, §1.4): a rule matches an object when its prefix and every tag of its filter
+  // match; where several rules match, the earliest expiration wins.
+  const matches = (r: LifecycleRule, key: string, tags: Record<string, string>) => {
+    const prefix = r.Filter.Prefix ?? r.Filter.And?.Prefix ?? '';
+    return key.startsWith(prefix) && (r.Filter.And?.Tags ?? []).every((t) => tags[t.Key] === t.Value);
+  };
+  const expiryDays = (all: LifecycleRule[], key: string, tags: Record<string, string> = {}) =>
+    Math.min(...all.filter((r) => matches(r, key, tags)).map((r) => (r.Expiration && 'Days' in r.Expiration ? r.Expiration.Days : Infinity)));
+  const RECORD_TAGS = { 'drc-retention': 'restore-test' };
+
+  /** One files service in a bucket of its own, with the given tier objectives (not production: any restore_test lints). */
+  const tiny = (objectives: string, storage = '') =>
+    load(`version: 1
+name: tiny
+regions: { primary: eu-central-1 }
+encryption: { at_rest: AES256, client_side: { method: age, recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p] } }
+storage:
+  only: { type: s3, bucket: tiny-backups, region: eu-central-1${storage} }
+tiers:
+  t: { rto: 24h, rpo: 24h, ${objectives} }
+services:
+  docs: { tier: t, owner: me, environment: staging, kind: files, paths: [/srv/docs], schedule: daily }
+`);
+
+  it('keeps restore-test records longer than the backups: no per-service rule matches them (retention 7d, restore_test quarterly)', () => {
+    const p = tiny('retention: 7d, restore_test: quarterly');
+    const all = lifecycleConfiguration(p, p.storage.get('only')!, 'tiny-backups').Rules;
+    expect(expiryDays(all, 'tiny/docs/20260101T010000Z/archive.tar.gz.age')).toBe(7);
+    // 2 × 92 days would do for drc verify; the audit floor is longer.
+    expect(expiryDays(all, 'tiny/docs/restore-tests/20260101T010000Z.json', RECORD_TAGS)).toBe(RESTORE_TEST_RECORD_MIN_DAYS);
+    expect(all.find((r) => r.ID === 'drc.restore-tests')).toEqual({
+      ID: 'drc.restore-tests',
+      Status: 'Enabled',
+      Filter: { And: { Prefix: 'tiny/', Tags: [{ Key: 'drc-retention', Value: 'restore-test' }] } },
+      Expiration: { Days: RESTORE_TEST_RECORD_MIN_DAYS },
+      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+    });
+  });
+
+  it('records live as long as the longest need of the bucket\'s services, capped by expire_after, and never archive', () => {
+    // vault: orders-db keeps 720 days (monthly 24), cluster 60; expire_after 800d; transitions at 30 and 90 days.
+    expect(expiryDays(rules(), 'shop/cluster/restore-tests/20260101T010000Z.json', RECORD_TAGS)).toBe(720);
+    expect(find('drc.restore-tests').Transitions).toBeUndefined();
+    // GFS-tagged backups still expire by their tag, and the records match no GFS rule.
+    expect(expiryDays(rules(), 'shop/orders-db/20260101T010000Z/manifest.json', { 'drc-retention': 'hourly' })).toBe(2);
+    expect(rules().filter((r) => matches(r, 'shop/orders-db/restore-tests/20260101T010000Z.json', RECORD_TAGS)).map((r) => r.ID))
+      .toEqual(['drc.restore-tests', 'drc.expire-after', 'drc.bucket-cleanup']);
+    const capped = tiny('retention: 7d, restore_test: monthly', ', expire_after: 300d');
+    expect(lifecycleConfiguration(capped, capped.storage.get('only')!, 'tiny-backups').Rules.find((r) => r.ID === 'drc.restore-tests')!.Expiration)
+      .toEqual({ Days: 300 });
+  });
+
+  it('restoreTestRecordDays: the longest of the audit floor, the retention and two restore_test gaps', () => {
+    const service = (retention: string, restoreTest: string) => tiny(`retention: ${retention}, restore_test: ${restoreTest}`).services[0]!;
+    expect(restoreTestRecordDays(service('14d', 'monthly'))).toBe(400);
+    expect(restoreTestRecordDays(service('14d', 'yearly'))).toBe(732); // 2 × 366
+    expect(restoreTestRecordDays(service('2555d', 'monthly'))).toBe(2555);
   });
 
   it('adds the bucket-wide expire_after cap and the multipart/delete-marker cleanup', () => {
-    expect(find('drc-expire-after')).toEqual({
-      ID: 'drc-expire-after',
+    expect(find('drc.expire-after')).toEqual({
+      ID: 'drc.expire-after',
       Status: 'Enabled',
       Filter: { Prefix: '' },
       Expiration: { Days: 800 },
       NoncurrentVersionExpiration: { NoncurrentDays: 30 },
     });
-    const cleanup = find('drc-bucket-cleanup');
+    const cleanup = find('drc.bucket-cleanup');
     expect(cleanup.AbortIncompleteMultipartUpload).toEqual({ DaysAfterInitiation: 7 });
     expect(cleanup.Filter).toEqual({ Prefix: '' });
   });
@@ -343,17 +402,17 @@ describe('aws emitter: CloudFormation', () => {
     expect(p.ObjectLockEnabled).toBe(true);
     expect(p.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } });
     expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
-    const daily = p.LifecycleConfiguration.Rules.find((r: any) => r.Id === 'drc-orders-db-daily');
+    const daily = p.LifecycleConfiguration.Rules.find((r: any) => r.Id === 'drc-orders-db.daily');
     expect(daily).toEqual({
-      Id: 'drc-orders-db-daily',
+      Id: 'drc-orders-db.daily',
       Status: 'Enabled',
       Prefix: 'shop/orders-db/',
       TagFilters: [{ Key: 'drc-retention', Value: 'daily' }],
       ExpirationInDays: 30,
       NoncurrentVersionExpiration: { NoncurrentDays: 30 },
     }); // the STANDARD_IA transition at 30 d is not before the 30-day expiry: dropped
-    const cleanup = p.LifecycleConfiguration.Rules.find((r: any) => r.Id === 'drc-bucket-cleanup');
-    expect(cleanup).toEqual({ Id: 'drc-bucket-cleanup', Status: 'Enabled', ExpiredObjectDeleteMarker: true, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+    const cleanup = p.LifecycleConfiguration.Rules.find((r: any) => r.Id === 'drc.bucket-cleanup');
+    expect(cleanup).toEqual({ Id: 'drc.bucket-cleanup', Status: 'Enabled', ExpiredObjectDeleteMarker: true, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
     const rules = p.ReplicationConfiguration.Rules;
     expect(p.ReplicationConfiguration.Role).toEqual({ 'Fn::GetAtt': ['ReplicationRoleVault', 'Arn'] });
     expect(rules.map((r: any) => r.Destination)).toEqual([
@@ -374,6 +433,15 @@ describe('aws emitter: CloudFormation', () => {
       expect(c.Transitions?.map((t: any) => [t.TransitionInDays, t.StorageClass])).toEqual(r.Transitions?.map((t) => [t.Days, t.StorageClass]));
       expect(c.TagFilters).toEqual(r.Filter.And?.Tags);
     });
+    expect(cfn.find((r) => r.Id === 'drc.restore-tests')).toEqual({
+      Id: 'drc.restore-tests',
+      Status: 'Enabled',
+      Prefix: 'shop/',
+      TagFilters: [{ Key: 'drc-retention', Value: 'restore-test' }],
+      ExpirationInDays: 720,
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+    });
+    expect(cfn.find((r) => r.Id === 'drc-orders-db').Prefix).toBe('shop/orders-db/2');
   });
 
   it('puts replica buckets in their region stacks, with object lock and the region key', () => {
@@ -605,6 +673,25 @@ describe('bucket configuration in S3 API shapes (for drc verify)', () => {
     });
   });
 
+  it('rule IDs never repeat, whatever the services are called (x and x-daily, restore-tests, bucket-cleanup, expire-after)', () => {
+    const service = (name: string, extra = '') => `  ${name}:\n    tier: t\n    owner: me\n    environment: development\n    kind: files\n    paths: [/srv/${name}]\n    schedule: daily\n${extra}`;
+    const keep = '    retention: { keep: { daily: 7, weekly: 4 } }\n';
+    const p = load(`version: 1
+name: tiny
+regions: { primary: eu-central-1 }
+encryption: { at_rest: AES256, client_side: { method: age, recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p] } }
+storage:
+  only: { type: s3, bucket: tiny-backups, region: eu-central-1, expire_after: 3650d }
+tiers:
+  t: { rto: 24h, rpo: 24h, retention: 7d, restore_test: monthly }
+services:
+${service('x', keep)}${service('x-daily')}${service('restore-tests')}${service('bucket-cleanup')}${service('expire-after')}`);
+    const ids = lifecycleConfiguration(p, p.storage.get('only')!, 'tiny-backups').Rules.map((r) => r.ID);
+    for (const id of ['drc-x', 'drc-x.daily', 'drc-x.weekly', 'drc-x-daily', 'drc-restore-tests', 'drc-bucket-cleanup', 'drc-expire-after']) expect(ids).toContain(id);
+    for (const id of ['drc.restore-tests', 'drc.expire-after', 'drc.bucket-cleanup']) expect(ids).toContain(id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('AES256 without KMS, no object lock, no replication without replicas', () => {
     const p = load(`version: 1
 name: tiny
@@ -627,11 +714,11 @@ services:
     expect(bucketEncryption(p, only, 'tiny-backups')).toEqual({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
     expect(objectLockConfiguration(only)).toBeNull();
     expect(replicationConfiguration(p, only, 'x')).toBeNull();
-    expect(lifecycleConfiguration(p, only, 'tiny-backups').Rules.map((r) => r.ID)).toEqual(['drc-docs', 'drc-bucket-cleanup']);
+    expect(lifecycleConfiguration(p, only, 'tiny-backups').Rules.map((r) => r.ID)).toEqual(['drc-docs', 'drc.restore-tests', 'drc.bucket-cleanup']);
     expect(lifecycleConfiguration(p, only, 'tiny-backups').Rules[0]).toEqual({
       ID: 'drc-docs',
       Status: 'Enabled',
-      Filter: { Prefix: 'tiny/docs/' },
+      Filter: { Prefix: 'tiny/docs/2' },
       Expiration: { Days: 7 },
       NoncurrentVersionExpiration: { NoncurrentDays: 7 },
     });

@@ -5,6 +5,8 @@
 // and never reach the library.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
@@ -441,6 +443,47 @@ for k in "$@"; do if s3_curl_url "\${k%%:*}" "\${k#*:}"; then echo "$S3_URL"; el
     const direct = await run('bash', [lib.replace('/_lib/', '/production-db/')]);
     expect(direct.code).toBe(2);
     expect(direct.stderr).toContain('is the shared library of drc\'s scripts');
+  });
+
+  it('restore.sh --at refuses what is not a time before anything runs, and takes the forms PostgreSQL reads', async () => {
+    const dir = join(tmp.path, 'attime');
+    writeAll(acme, dir);
+    const script = join(dir, 'scripts/production-db/restore.sh');
+    const env = { PATH: '/usr/bin:/bin', DRC_PGBACKREST_CONFIG: join(dir, 'missing.conf') };
+    for (const bad of ['garbage', '2026-11-24; rm -rf /', '24/11/2026', '2026-11-24T2:00', '']) {
+      const r = await run('bash', [script, '--at', bad, '--target-dir', join(dir, 'pitr'), '--yes'], { env });
+      expect(r.code, bad).toBe(1);
+      expect(r.stderr, bad).toContain('is not a time; expected YYYY-MM-DD');
+    }
+    for (const good of ['2026-11-24', '2026-11-24T02:00:00Z', '2026-11-24 02:00:00.123456+00', '2026-11-24T02:00+01:00']) {
+      const r = await run('bash', [script, '--at', good, '--target-dir', join(dir, 'pitr'), '--yes'], { env });
+      expect(r.stderr, good).not.toContain('is not a time');
+    }
+  });
+
+  it('a script stopped by SIGTERM exits 143 and logs that code (not the last command\'s 0)', async () => {
+    const dir = join(tmp.path, 'sigterm');
+    writeAll(acme, dir);
+    writeFileSync(join(dir, 'identity.txt'), '');
+    // An endpoint that accepts connections and never answers: verify.sh waits in its first S3 call.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const child = spawn('bash', [join(dir, 'scripts/app-config/verify.sh')], {
+        detached: true,
+        env: { ...process.env, DRC_AGE_IDENTITY_FILE: join(dir, 'identity.txt'), AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1' },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise((r) => setTimeout(r, 1500));
+      process.kill(-child.pid!, 'SIGTERM');
+      expect(await exited).toBe(143);
+      expect(stderr).toContain('verify FAILED (exit 143');
+    } finally {
+      silent.close();
+    }
   });
 
   it('output grows by a few KB per service: the library is not repeated', () => {

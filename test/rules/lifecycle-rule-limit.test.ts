@@ -1,7 +1,7 @@
 import { BASE_HEADER, testRule } from './rule-tester.js';
 
-// BASE_HEADER's storage `backups` has its bucket on line 15, column 13, and no expire_after: its bucket-wide rule is the
-// clean-up rule alone.
+// BASE_HEADER's storage `backups` has its bucket on line 15, column 13, and no expire_after: its bucket-wide rules are the
+// restore-test records' rule and the clean-up rule.
 const files = (name: string, storage: string, extra = '') =>
   `  ${name}:\n    kind: files\n    paths: [/srv]\n    owner: team\n    schedule: hourly\n    tier: tier1\n    storage: ${storage}\n${extra}`;
 const many = (count: number, storage = 'backups', extra = '', from = 0) =>
@@ -11,7 +11,7 @@ const SECOND = BASE_HEADER.replace('tiers:\n', '  more:\n    type: s3\n    bucke
 
 testRule('lifecycle-rule-limit', {
   valid: [
-    { name: '999 services, one rule each, plus the clean-up rule: exactly 1,000', code: `${BASE_HEADER}services:\n${many(999)}` },
+    { name: '998 services, one rule each, plus the restore-test and clean-up rules: exactly 1,000', code: `${BASE_HEADER}services:\n${many(998)}` },
     { name: '250 GFS services spread over two storage targets', code: `${SECOND}services:\n${many(125, 'backups', GFS)}${many(125, 'more', GFS, 125)}` },
     {
       name: 'AWS Backup services keep nothing in the bucket',
@@ -20,27 +20,27 @@ testRule('lifecycle-rule-limit', {
   ],
   invalid: [
     {
-      name: '1,000 services: 1,001 rules',
-      code: `${BASE_HEADER}services:\n${many(1000)}`,
+      name: '999 services: 1,001 rules',
+      code: `${BASE_HEADER}services:\n${many(999)}`,
       errors: [
         {
           line: 15,
           column: 13,
           path: '/storage/backups/bucket',
           severity: 'error',
-          message: 'backups: bucket test-backups-use1 would need 1,001 lifecycle rules for its 1,000 services; S3 accepts at most 1,000 in one configuration',
+          message: 'backups: bucket test-backups-use1 would need 1,001 lifecycle rules for its 999 services; S3 accepts at most 1,000 in one configuration',
         },
       ],
     },
     {
       // A rule per service prefix and one per GFS retention tag, hourly to yearly (docs/gfs-retention.md): 6 per service.
-      name: 'each GFS period is a rule of its own: 170 GFS services need 1,021',
+      name: 'each GFS period is a rule of its own: 170 GFS services need 1,022',
       code: `${BASE_HEADER}services:\n${many(170, 'backups', GFS)}`,
-      errors: [{ line: 15, path: '/storage/backups/bucket', message: 'would need 1,021 lifecycle rules for its 170 services' }],
+      errors: [{ line: 15, path: '/storage/backups/bucket', message: 'would need 1,022 lifecycle rules for its 170 services' }],
     },
     {
       name: 'only the storage target over the limit',
-      code: `${SECOND}services:\n${many(10, 'backups')}${many(1000, 'more', '', 10)}`,
+      code: `${SECOND}services:\n${many(10, 'backups')}${many(999, 'more', '', 10)}`,
       errors: [{ line: 22, column: 13, path: '/storage/more/bucket', message: 'more: bucket test-more-use1 would need 1,001' }],
     },
   ],

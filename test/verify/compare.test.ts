@@ -104,7 +104,7 @@ describe('lifecycle', () => {
   it('ignores rule order, TransitionDefaultMinimumObjectSize, a renamed identical rule, and Filter vs rule-level Prefix', () => {
     const actual: Record<string, any> = { TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K', Rules: structuredClone(expected.Rules).reverse() };
     actual.Rules.find((r: any) => r.ID === 'drc-app-db').ID = 'renamed-by-console';
-    const cleanup = actual.Rules.find((r: any) => r.ID === 'drc-bucket-cleanup');
+    const cleanup = actual.Rules.find((r: any) => r.ID === 'drc.bucket-cleanup');
     delete cleanup.Filter;
     cleanup.Prefix = '';
     expect(compareLifecycle(expected, actual)).toEqual([]);
@@ -113,15 +113,15 @@ describe('lifecycle', () => {
     const rules: Record<string, any>[] = structuredClone(expected.Rules);
     rules.find((r) => r.ID === 'drc-app-db')!.Expiration = { Days: 7 };
     rules.find((r) => r.ID === 'drc-app-files')!.Transitions = [{ Days: 10, StorageClass: 'GLACIER' }];
-    const withoutCleanup = rules.filter((r) => r.ID !== 'drc-bucket-cleanup');
+    const withoutCleanup = rules.filter((r) => r.ID !== 'drc.bucket-cleanup');
     withoutCleanup.push({ ID: 'manual', Status: 'Enabled', Filter: { Prefix: 'tmp/' }, Expiration: { Days: 1 } });
     expect(compareLifecycle(expected, { Rules: withoutCleanup })).toEqual([
       'rule drc-app-db: expiration is 7 days, expected 60 days',
       'rule drc-app-files: transitions is GLACIER after 10 days, expected STANDARD_IA after 30 days',
-      'rule drc-bucket-cleanup (prefix "", expiration expired delete markers) is missing',
+      'rule drc.bucket-cleanup (prefix "", expiration expired delete markers) is missing',
       'unexpected rule manual (prefix "tmp/", expiration 1 day)',
     ]);
-    expect(compareLifecycle(expected, null)[0]).toMatch(/^no lifecycle configuration, expected 3 rules \(drc-app-db, drc-app-files, drc-bucket-cleanup\)$/);
+    expect(compareLifecycle(expected, null)[0]).toMatch(/^no lifecycle configuration, expected 4 rules \(drc-app-db, drc-app-files, drc.restore-tests, drc.bucket-cleanup\)$/);
   });
 });
 

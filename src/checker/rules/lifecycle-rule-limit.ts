@@ -12,9 +12,9 @@ export const rule: Rule = {
     description: 'A storage target\'s bucket would need more than the 1,000 lifecycle rules S3 accepts in one configuration.',
     rationale: [
       '`drc build` writes one S3 lifecycle configuration per bucket (aws/s3-lifecycle/<bucket>.json, and the same rules in the',
-      'CloudFormation stack): a rule per service prefix expiring at its retention (two for pgBackRest services: the backup folders',
-      'and the restore-test records), five tag-filtered rules for a service with grandfather-father-son `keep:` counts (one per',
-      'retention tag, hourly to yearly), and one or two bucket-wide rules (clean-up, and `expire_after`). S3 accepts at most 1,000',
+      'CloudFormation stack): a rule per service expiring its backup folders at its retention, five tag-filtered rules for a',
+      'service with grandfather-father-son `keep:` counts (one per retention tag, hourly to yearly), and two or three rules for',
+      'the bucket (the restore-test records of all its services, clean-up, and `expire_after`). S3 accepts at most 1,000',
       'rules in one configuration, a limit that cannot be raised: beyond it `put-bucket-lifecycle-configuration` and the stack',
       'deployment fail, and no backup in the bucket expires.',
       '',

@@ -5,7 +5,7 @@
  * CloudFormation shapes are derived from these (cloudformation.ts), never written separately.
  */
 import { GFS_PERIODS, type Policy, type Service, type StorageClass, type StorageTarget } from '../../model/types.js';
-import { byName, fit, kmsKeyForRegion, primaryRegion, RETENTION_TAG, restoreTestPrefix, servicePrefix, storageBuckets } from '../layout.js';
+import { byName, fit, kmsKeyForRegion, primaryRegion, RESTORE_TEST_RETENTION, RETENTION_TAG, servicePrefix, storageBuckets } from '../layout.js';
 import { gfsExpirationDays } from './gfs.js';
 import { ceilDays, s3BucketArn, writesToS3 } from './names.js';
 
@@ -44,10 +44,19 @@ export const MAX_RULE_ID = 255;
  */
 export const BACKUP_FOLDER_PREFIX = '2';
 
-/** Services with a pgBackRest repository under `<policy>/<service>/pgbackrest/` (PostgreSQL with WAL archiving). */
-export function hasPgBackRestRepository(service: Service): boolean {
-  return service.kind === 'postgresql' && (service.continuous?.value === true || service.postgresql?.pitr === true);
-}
+/**
+ * Rule IDs: `drc-<service>` for a service's backups, `drc-<service>.<period>` for its GFS periods, and
+ * `drc.<name>` for the bucket's own rules. Service names have no dot, so no two IDs can be equal (S3
+ * rejects a configuration that repeats one): a service named `x-daily` or `restore-tests` is safe.
+ */
+/** Rule ID of the bucket's restore-test records (tag `drc-retention=restore-test`). */
+export const RESTORE_TEST_RULE_ID = 'drc.restore-tests';
+/**
+ * Restore-test records are audit evidence: kept at least 12 months (PCI DSS 10.5.1's audit-trail history,
+ * a yearly SOC 2 period), plus 35 days for the auditor to read the oldest one. Each record is a few
+ * hundred bytes. Why: docs/artifacts/aws.md, "Restore-test records".
+ */
+export const RESTORE_TEST_RECORD_MIN_DAYS = 400;
 
 /** The services writing into each bucket, built once per policy (lint and several emitters ask for every bucket). */
 const servicesByBucket = new WeakMap<Policy, Map<string, Service[]>>();
@@ -90,6 +99,16 @@ function minDefined(...values: (number | null)[]): number | null {
   return defined.length ? Math.min(...defined) : null;
 }
 
+/**
+ * Days a service's restore-test records are kept: the longest of the audit floor, the backups' retention
+ * (a record names a backup), and two restore_test gaps (so `drc verify` still finds the newest record when
+ * a test is late, and reports it stale rather than missing).
+ */
+export function restoreTestRecordDays(service: Service): number {
+  const gap = service.restoreTest?.value.maxGapSeconds;
+  return Math.max(RESTORE_TEST_RECORD_MIN_DAYS, retentionDays(service) ?? 0, gap ? 2 * ceilDays(gap) : 0);
+}
+
 /** Noncurrent-version expiry: 7 days, or the object-lock days when longer (locked versions cannot go earlier). */
 export function noncurrentDays(storage: StorageTarget | null): number {
   return Math.max(NONCURRENT_DAYS, storage?.objectLock?.days ?? 0);
@@ -126,51 +145,69 @@ function gfsKeep(service: Service): NonNullable<NonNullable<Service['retention']
  */
 export function lifecycleRuleCount(storage: StorageTarget, services: readonly Service[]): number {
   let count = expireAfterDays(storage) === null ? 1 : 2; // the clean-up rule, and expire_after's
-  for (const service of services) count += (hasPgBackRestRepository(service) ? 2 : 1) + (gfsKeep(service) ? GFS_PERIODS.length : 0);
+  if (services.length > 0) count += 1; // the restore-test records' rule
+  for (const service of services) count += 1 + (gfsKeep(service) ? GFS_PERIODS.length : 0);
   return count;
 }
 
 /**
+ * The rule for the restore-test records of every service in the bucket: tag-filtered, because they live
+ * under the service prefixes (policy-language.md §10.1) and S3 applies the earliest expiration among the
+ * rules matching an object. No transitions: records are tiny (archiving one costs more than it saves), and
+ * `drc verify` reads them, which an archived object refuses.
+ */
+function restoreTestRule(policy: Policy, storage: StorageTarget, days: number): LifecycleRule {
+  return {
+    ID: RESTORE_TEST_RULE_ID,
+    Status: 'Enabled',
+    Filter: { And: { Prefix: `${policy.name}/`, Tags: [{ Key: RETENTION_TAG, Value: RESTORE_TEST_RETENTION }] } },
+    Expiration: { Days: days },
+    NoncurrentVersionExpiration: { NoncurrentDays: noncurrentDays(storage) },
+  };
+}
+
+/**
  * The lifecycle configuration of one bucket (primary or replica) of `storage`:
- * - per service writing there, one rule on `<policy>/<service>/` expiring at the effective
- *   retention (days, rounded up) capped by the storage's `expire_after`, with the storage's
+ * - per service writing there, one rule on its backup folders `<policy>/<service>/2` expiring at the
+ *   effective retention (days, rounded up) capped by the storage's `expire_after`, with the storage's
  *   transitions that come before the expiry, and noncurrent versions expiring after
  *   `noncurrentDays`;
  * - for services with `keep:` counts, one more rule per GFS period, filtered on the prefix AND the
  *   tag `drc-retention=<period>` (docs/gfs-retention.md);
- * - `drc-expire-after`: the storage's `expire_after` on the whole bucket, when set;
- * - `drc-bucket-cleanup`: incomplete multipart uploads aborted after 7 days and expired object
+ * - `drc.restore-tests`: the restore-test records (tag `drc-retention=restore-test`), kept the longest
+ *   `restoreTestRecordDays` of the bucket's services, capped like their backups;
+ * - `drc.expire-after`: the storage's `expire_after` on the whole bucket, when set;
+ * - `drc.bucket-cleanup`: incomplete multipart uploads aborted after 7 days and expired object
  *   delete markers removed, on the whole bucket.
  */
 export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, bucket: string): LifecycleConfiguration {
   const rules: LifecycleRule[] = [];
   const cap = expireAfterDays(storage);
-  for (const service of servicesInBucket(policy, bucket)) {
+  const services = servicesInBucket(policy, bucket);
+  let recordDays = 0;
+  for (const service of services) {
     const own = service.storage ?? storage;
     const serviceCap = minDefined(cap, expireAfterDays(own));
     const prefix = servicePrefix(policy, service);
     const days = minDefined(retentionDays(service), serviceCap);
-    if (hasPgBackRestRepository(service)) {
-      // pgBackRest keeps its repository under <prefix>pgbackrest/ and expires it itself (it may
-      // keep files older than the retention, and cannot read archived storage classes), and S3
-      // filters cannot exclude a prefix: cover the timestamped backup folders and the
-      // restore-test records instead of the whole prefix.
-      rules.push(rule(`drc-${service.name}`, { Prefix: `${prefix}${BACKUP_FOLDER_PREFIX}` }, own, days));
-      rules.push(rule(`drc-${service.name}-restore-tests`, { Prefix: restoreTestPrefix(policy, service) }, own, days));
-    } else {
-      rules.push(rule(`drc-${service.name}`, { Prefix: prefix }, own, days));
-    }
+    // Only the timestamped backup folders: S3 filters cannot exclude a prefix, and the other folders
+    // must not expire with the backups: restore-tests/ (drc-restore-tests keeps the records longer) and
+    // pgBackRest's repository pgbackrest/ (pgBackRest expires it itself: it may keep files older than
+    // the retention, and cannot read archived storage classes).
+    rules.push(rule(`drc-${service.name}`, { Prefix: `${prefix}${BACKUP_FOLDER_PREFIX}` }, own, days));
+    recordDays = Math.max(recordDays, Math.min(restoreTestRecordDays(service), serviceCap ?? Infinity));
     const keep = gfsKeep(service);
     if (keep) {
       for (const { period, days: tagDays } of gfsExpirationDays(keep, days ?? Number.MAX_SAFE_INTEGER)) {
         const filter = { And: { Prefix: prefix, Tags: [{ Key: RETENTION_TAG, Value: period }] } };
-        rules.push(rule(`drc-${service.name}-${period}`, filter, own, tagDays));
+        rules.push(rule(`drc-${service.name}.${period}`, filter, own, tagDays));
       }
     }
   }
+  if (services.length > 0) rules.push(restoreTestRule(policy, storage, recordDays));
   if (cap !== null) {
     rules.push({
-      ID: 'drc-expire-after',
+      ID: 'drc.expire-after',
       Status: 'Enabled',
       Filter: { Prefix: '' },
       Expiration: { Days: cap },
@@ -178,7 +215,7 @@ export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, b
     });
   }
   rules.push({
-    ID: 'drc-bucket-cleanup',
+    ID: 'drc.bucket-cleanup',
     Status: 'Enabled',
     Filter: { Prefix: '' },
     Expiration: { ExpiredObjectDeleteMarker: true },

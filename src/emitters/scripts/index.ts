@@ -15,6 +15,7 @@ import { cronFields } from '../../parser/values.js';
 import type { CronField } from '../../parser/value-types.js';
 import {
   MANIFEST_NAME,
+  RESTORE_TEST_RETENTION,
   RETENTION_TAG,
   byName,
   fit,
@@ -93,9 +94,11 @@ export interface ScriptData {
   libSha256: string;
 }
 
-/** What the library templates see: the kind flags and the drc version, never a per-service value. */
+/** What the library templates see: the kind flags, the drc version and layout constants, never a per-service value. */
 export interface LibraryData {
   drcVersion: string;
+  /** The `drc-retention` value of restore-test records (their lifecycle rule filters on it). */
+  restoreTestRetention: string;
   postgresql: boolean;
   files: boolean;
   s3bucket: boolean;
@@ -143,7 +146,7 @@ export function renderLibrary(kind: ScriptKind, drcVersion: string): Library {
   const id = `${drcVersion}\0${kind}`;
   let lib = libraries.get(id);
   if (!lib) {
-    const data: LibraryData = { drcVersion, postgresql: kind === 'postgresql', files: kind === 'files', s3bucket: kind === 's3-bucket' };
+    const data: LibraryData = { drcVersion, restoreTestRetention: RESTORE_TEST_RETENTION, postgresql: kind === 'postgresql', files: kind === 'files', s3bucket: kind === 's3-bucket' };
     const content = LIBRARY_PARTS.map((part) => part(data)).join('');
     lib = { kind, path: libraryPath(kind), content, sha256: sha256Hex(content) };
     if (libraries.size > 64) libraries.clear();

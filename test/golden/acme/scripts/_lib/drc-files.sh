@@ -18,6 +18,11 @@ die() { log "ERROR: $*"; exit 1; }
 # Where the last failing command was: "<line> of <file>" (the library or the script).
 on_err() { DRC_ERR_LINE="$1 of ${2##*/}"; }
 trap 'on_err "$LINENO" "${BASH_SOURCE[0]:-?}"' ERR
+# A signal ends the script with 128 + its number, so the exit handlers see a failure and log its code
+# (without these, the EXIT trap saw the last command's 0 and logged "FAILED (exit 0)").
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The entry point: the script's main function, by the script's name.
 drc_main() {
@@ -915,6 +920,9 @@ drc_restore_main() {
   if [[ -n "$REGION" ]]; then i=$(bucket_index "$REGION") || die "region $REGION holds no copy of this service's backups (regions: ${DRC_REGIONS[*]})"; fi
   trap restore_on_exit EXIT
   if [[ "$MODE" == at ]]; then
+    # A time PostgreSQL reads as recovery_target_time; anything else is refused before pgBackRest runs.
+    local time_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+    [[ "$AT" =~ $time_re ]] || die "--at: \"$AT\" is not a time; expected YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH[:MM]], e.g. 2026-11-24T02:00:00Z"
     confirm "point-in-time recovery of $DRC_SERVICE to $AT into $TARGET_DIR?"
     restore_pitr "$AT" "$TARGET_DIR"
     return 0
@@ -959,7 +967,8 @@ put_record() {
     printf '  "drc_version": %s\n' "$(json_str "$DRC_VERSION")"
     printf '}\n'
   } >"$DRC_WORK/record.json"
-  retry s3_put_file 0 "${DRC_PREFIX}restore-tests/$stamp.json" "$DRC_WORK/record.json" application/json
+  # Tagged: the lifecycle keeps records longer than the backups (rule drc.restore-tests, docs/artifacts/aws.md).
+  retry s3_put_file 0 "${DRC_PREFIX}restore-tests/$stamp.json" "$DRC_WORK/record.json" application/json "$DRC_RETENTION_TAG" 'restore-test'
 }
 
 restore_test_on_exit() {

@@ -48,7 +48,7 @@ export PGDATABASE="${PGDATABASE:-$DRC_PG_DATABASE_DEFAULT}"
 
 # ---- the shared library: ../_lib/<DRC_LIB> next to this script's real folder, checked by sha256 ------
 DRC_LIB=drc-postgresql.sh
-DRC_LIB_SHA256='8ba026d350c16331b6289b367ae9f7586f44199e2d65cff031338542099df19c'
+DRC_LIB_SHA256='b3db31166d28c4862f2d9934df8e0c4ea0686a922fce678bfcc5cdcee9877e6f'
 drc_lib_fail() { printf '%s %s[%s]: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DRC_SCRIPT" "$DRC_SERVICE" "$*" >&2; exit 1; }
 DRC_LIB_DIR=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../_lib" 2>/dev/null && pwd) || DRC_LIB_DIR=""
 [[ -n "$DRC_LIB_DIR" && -f "$DRC_LIB_DIR/$DRC_LIB" ]] \

@@ -39,7 +39,7 @@ DRC_EXCLUDE=('*.tmp' )
 
 # ---- the shared library: ../_lib/<DRC_LIB> next to this script's real folder, checked by sha256 ------
 DRC_LIB=drc-files.sh
-DRC_LIB_SHA256='ae658a16f6294949cc2159a28043254224aa214eaff96d5fb65576068b6aaab2'
+DRC_LIB_SHA256='e9aa8c9ee37c4bdc2c5a966af9675a4b3eaa1da1847b0ae1a6177f537f793336'
 drc_lib_fail() { printf '%s %s[%s]: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DRC_SCRIPT" "$DRC_SERVICE" "$*" >&2; exit 1; }
 DRC_LIB_DIR=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../_lib" 2>/dev/null && pwd) || DRC_LIB_DIR=""
 [[ -n "$DRC_LIB_DIR" && -f "$DRC_LIB_DIR/$DRC_LIB" ]] \

@@ -39,7 +39,7 @@ DRC_SOURCE_REGION='us-east-1'
 
 # ---- the shared library: ../_lib/<DRC_LIB> next to this script's real folder, checked by sha256 ------
 DRC_LIB=drc-s3-bucket.sh
-DRC_LIB_SHA256='6b75f716b6eb0b6f8a11be86d45ad975996eaa3540410a139a3c0621fa9ff945'
+DRC_LIB_SHA256='79e158ecdceb0f65accce4ce8abd979e6f3fb7a94f5271e4054c4ea1d0180d82'
 drc_lib_fail() { printf '%s %s[%s]: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$DRC_SCRIPT" "$DRC_SERVICE" "$*" >&2; exit 1; }
 DRC_LIB_DIR=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/../_lib" 2>/dev/null && pwd) || DRC_LIB_DIR=""
 [[ -n "$DRC_LIB_DIR" && -f "$DRC_LIB_DIR/$DRC_LIB" ]] \

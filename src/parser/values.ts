@@ -339,7 +339,8 @@ function wordSchedule(
         failAt(`expected a day of the month (1–28) after "on", found ${found(arg ?? next)}`, arg ?? next, on);
       }
       day = Number(arg.image);
-      if (day < 1 || day > 28) fail(`day of month must be 1–28 (not every month has ${day} days; use cron(...) otherwise)`, arg.startOffset, end(arg));
+      if (day < 1) fail(`day of month must be 1–28 (days are counted from 1)`, arg.startOffset, end(arg));
+      if (day > 28) fail(`day of month must be 1–28 (not every month has ${day} days; use cron(...) otherwise)`, arg.startOffset, end(arg));
       dayWords = ` on the ${ordinal(day)}`;
     }
     spaced(on, arg!);

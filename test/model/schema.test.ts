@@ -169,6 +169,18 @@ const cases: Case[] = [
     message: ['expected one of: postgresql, mysql, files, s3-bucket, kubernetes, aws-backup', 'did you mean "postgresql"?'],
   },
   {
+    name: 'aws-backup resources without tags: an empty selection backs up nothing',
+    data: withService({ kind: 'aws-backup', resources: {} }),
+    path: '/services/db/resources',
+    message: ['resources of service "db" is missing "tags"'],
+  },
+  {
+    name: 'aws-backup resources with an empty tag map',
+    data: withService({ kind: 'aws-backup', resources: { tags: {} } }),
+    path: '/services/db/resources/tags',
+    message: ['service "db" resources.tags: must not be empty'],
+  },
+  {
     name: 'missing kind',
     data: withService({ tier: 'tier1' }),
     path: '/services/db',

@@ -287,6 +287,16 @@ function leafFinding(error: ErrorObject, data: unknown): Pending | null {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
+      if (key === '<<') {
+        // YAML 1.1's merge key is not YAML 1.2, which drc reads: say so instead of "unknown key".
+        return {
+          path: error.instancePath + '/' + pointerSegment(key),
+          atKey: true,
+          message: 'merge keys ("<<") are YAML 1.1, not YAML 1.2, and are not merged',
+          hint: 'Write the keys out, or put what services share in `defaults:` (policy-language.md §3).',
+          object: error.instancePath,
+        };
+      }
       const allowed = Object.keys(objectSchemaAt(segments)?.properties ?? {});
       const match = closest(key, allowed);
       const where = segments.length === 0 ? 'unknown top-level key' : 'unknown key';

@@ -181,6 +181,13 @@ const cases: Case[] = [
     message: ['service "db" resources.tags: must not be empty'],
   },
   {
+    name: 'a YAML 1.1 merge key is named as such, not as an unknown key',
+    data: withService({ kind: 'files', paths: ['/'], '<<': { tier: 'tier1' } }),
+    path: '/services/db/<<',
+    atKey: true,
+    message: ['merge keys ("<<") are YAML 1.1, not YAML 1.2, and are not merged'],
+  },
+  {
     name: 'missing kind',
     data: withService({ tier: 'tier1' }),
     path: '/services/db',

@@ -56,9 +56,20 @@ export function processIo(): Io {
  * of the output silently and keep the exit code the command computed (a shell pipe reports the last
  * command's status anyway; under `pipefail`, lint findings still fail the step).
  */
+/** Set once a write has failed: later failures (every pending write fails too) add nothing. */
+let writeFailed = false;
+
 export function stopQuietlyWhenReaderCloses(stream: NodeJS.WritableStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code === 'EPIPE' || writeFailed) return;
+    writeFailed = true;
+    // Any other failure to write the output (a full disk, a closed terminal): one line, never a stack trace.
+    try {
+      process.stderr.write(`drc: cannot write the output: ${error.message}\n`);
+    } catch {
+      // stderr itself is gone: nothing left to tell
+    }
+    process.exit(EXIT.usage);
   });
 }
 

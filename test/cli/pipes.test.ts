@@ -21,6 +21,14 @@ function intoClosingReader(args: string[], cwd = repo): { stderr: string; code: 
   return { stderr: r.stderr.replace(/drc exit \d+\n$/, ''), code: exit ? Number(exit[1]) : -1 };
 }
 
+describe.skipIf(process.platform !== 'linux')('drc writing where the output cannot go', () => {
+  it('a full disk (/dev/full) is one line on stderr and exit 2, not a stack trace', () => {
+    const r = spawnSync('sh', ['-c', '"$0" "$@" >/dev/full', process.execPath, drc, 'schema'], { cwd: repo, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('drc: cannot write the output: ENOSPC: no space left on device, write\n');
+  });
+});
+
 describe.skipIf(process.platform === 'win32')('drc writing into a pipe the reader closed', () => {
   it('drc schema | head stops quietly with exit 0', () => {
     const r = intoClosingReader(['schema']);

@@ -58,3 +58,11 @@ export const DOCS_BASE = 'docs/rules';
 export function docsLink(ruleId: string): string {
   return `${DOCS_BASE}/${ruleId}.md`;
 }
+
+/**
+ * The docs page of a rule drc ships, or undefined for an organisation's custom rule (`acme/x`: ids with a
+ * namespace), whose page drc does not have: a link into drc's docs/rules/ would be a broken link.
+ */
+export function shippedDocsLink(ruleId: string): string | undefined {
+  return ruleId.includes('/') ? undefined : docsLink(ruleId);
+}

@@ -2,7 +2,7 @@
  * The lint pipeline as one function: text → diagnostics (and the Model when it could be built).
  * parse → schema → resolve → rules → suppressions → severities. Pure: no process.*, no I/O.
  */
-import { docsLink, sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
+import { shippedDocsLink, sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
 import { loadYaml } from '../parser/load.js';
 import type { SourceIndex, Span } from '../parser/source.js';
 import { resolvePolicy } from '../model/resolve.js';
@@ -98,7 +98,8 @@ export function diagnosticFactory(source: SourceIndex, severities: Record<string
       path: finding.path,
     };
     if (finding.hint) diagnostic.hint = finding.hint;
-    diagnostic.docs = docsLink(rule.id);
+    const docs = shippedDocsLink(rule.id);
+    if (docs) diagnostic.docs = docs;
     return diagnostic;
   };
 }

@@ -1,6 +1,6 @@
 /** Small helpers shared by several reporters. Pure; no I/O. */
 import type { Diagnostic, Severity } from '../diagnostics.js';
-import { docsLink } from '../diagnostics.js';
+import { shippedDocsLink } from '../diagnostics.js';
 import { sha256Hex } from '../hash.js';
 
 /** Where rule docs are published; DOCS_BASE paths are relative to this repo root. */
@@ -8,8 +8,9 @@ export const REPO_URL = 'https://github.com/drc-dev/drc';
 export const DOCS_URL_BASE = `${REPO_URL}/blob/main/`;
 
 /** Absolute docs URL for a rule (SARIF helpUri, step summary links). */
-export function ruleDocsUrl(ruleId: string): string {
-  return DOCS_URL_BASE + docsLink(ruleId);
+export function ruleDocsUrl(ruleId: string): string | undefined {
+  const link = shippedDocsLink(ruleId);
+  return link === undefined ? undefined : DOCS_URL_BASE + link;
 }
 
 /** A diagnostic's `docs` as an absolute URL: it is usually the repo-relative `docs/rules/<id>.md`. */

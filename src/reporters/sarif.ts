@@ -82,28 +82,28 @@ export function ruleDescriptor(rule: RuleMeta): Record<string, unknown> {
     shortDescription: { text: truncate(short, MAX_DESCRIPTION) },
     fullDescription: { text: truncate(full, MAX_DESCRIPTION) },
     help: { text: helpText(rule, short, url), markdown: helpMarkdown(rule, short, url) },
-    // GitHub does not show helpUri (§3.2), so the link is also in help.markdown.
-    helpUri: url,
+    // GitHub does not show helpUri (§3.2), so the link is also in help.markdown. Custom rules have none.
+    ...(url ? { helpUri: url } : {}),
     defaultConfiguration: { level: LEVEL[rule.severity] },
     properties: { tags: ['dr-policy'], 'problem.severity': PROBLEM_SEVERITY[rule.severity] },
   };
 }
 
-function helpText(rule: RuleMeta, short: string, url: string): string {
+function helpText(rule: RuleMeta, short: string, url: string | undefined): string {
   const parts = [short];
   if (rule.rationale.trim()) parts.push(rule.rationale.trim());
   if (rule.sources.length) parts.push('Sources:\n' + rule.sources.map((s) => `- ${s.title}: ${s.url}`).join('\n'));
-  parts.push(`Docs: ${url}`);
+  if (url) parts.push(`Docs: ${url}`);
   return parts.join('\n\n');
 }
 
-function helpMarkdown(rule: RuleMeta, short: string, url: string): string {
+function helpMarkdown(rule: RuleMeta, short: string, url: string | undefined): string {
   const parts = [`**${short}**`];
   if (rule.rationale.trim()) parts.push(rule.rationale.trim());
   if (rule.sources.length) parts.push('Sources:\n\n' + rule.sources.map((s) => `- [${s.title}](${s.url})`).join('\n'));
   if (rule.examples.failing.trim()) parts.push('Fails:\n\n```yaml\n' + rule.examples.failing.trimEnd() + '\n```');
   if (rule.examples.passing.trim()) parts.push('Passes:\n\n```yaml\n' + rule.examples.passing.trimEnd() + '\n```');
-  parts.push(`[Rule documentation](${url})`);
+  if (url) parts.push(`[Rule documentation](${url})`);
   return parts.join('\n\n');
 }
 

@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { json } from '../../src/reporters/json.js';
-import { artifactLocation, encodePath, FINGERPRINT_KEY, sarif } from '../../src/reporters/sarif.js';
+import { artifactLocation, encodePath, FINGERPRINT_KEY, ruleDescriptor, sarif } from '../../src/reporters/sarif.js';
 import { DIAGNOSTICS, cleanInput, fixtureInput } from './fixture.js';
 import { sharedReference } from '../harness/shared.js';
 
@@ -36,6 +36,17 @@ describe('sarif', () => {
       expect(validate.errors ?? []).toEqual([]);
       expect(ok).toBe(true);
     }
+  });
+
+  it('links a built-in rule to its page, and a custom rule (acme/x) to nothing rather than to a page drc does not have', () => {
+    const meta = { severity: 'error' as const, description: 'd', rationale: 'r', sources: [], examples: { failing: 'a: 1', passing: 'a: 2' } };
+    const builtin = ruleDescriptor({ ...meta, id: 'rpo-feasible' }) as any;
+    expect(builtin.helpUri).toMatch(/\/docs\/rules\/rpo-feasible\.md$/);
+    expect(builtin.help.markdown).toContain('[Rule documentation](');
+    const custom = ruleDescriptor({ ...meta, id: 'acme/x' }) as any;
+    expect(custom.helpUri).toBeUndefined();
+    expect(custom.help.text).not.toContain('Docs:');
+    expect(custom.help.markdown).not.toContain('Rule documentation');
   });
 
   it('the schema check is real: it rejects a broken log', () => {

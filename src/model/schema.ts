@@ -29,7 +29,7 @@ import { pointerSegment } from '../diagnostics.js';
 import validate from '../generated/policy-validator.js';
 import policySchema from '../../schemas/policy.schema.json' with { type: 'json' };
 import { suggest } from './suggest.js';
-import { SERVICE_KINDS, type ServiceKind } from './types.js';
+import { KIND_FIELDS, SERVICE_KINDS, type ServiceKind } from './types.js';
 
 /** The parts of a JSON Schema node this module reads. */
 interface SchemaNode {
@@ -138,7 +138,7 @@ function serviceRequirements(name: string, service: Record<string, unknown>, def
   // A kind that is not one of the six is the schema's error, at the kind: what it requires is unknown.
   if (!SERVICE_KINDS.includes(kind as ServiceKind)) return [];
   const from = Object.hasOwn(service, 'kind') ? '' : ', set in defaults';
-  return KIND_REQUIRES[kind as ServiceKind]
+  const missing = KIND_REQUIRES[kind as ServiceKind]
     .filter((keys) => !keys.some(has))
     .map((keys) => ({
       path: at,
@@ -147,6 +147,30 @@ function serviceRequirements(name: string, service: Record<string, unknown>, def
       missingKey: keys[0]!,
       inheritable: true as const,
     }));
+  return [...missing, ...otherKindsFields(at, label, service, kind as ServiceKind)];
+}
+
+/**
+ * The service's own keys that belong to another kind (`paths:` on a postgresql service): nothing reads
+ * them, so they are a mistake (a block meant for another service, or the wrong kind). `defaults:` may
+ * hold several kinds' blocks, each for the services of its kind, so only the service's own keys count.
+ */
+function otherKindsFields(at: string, label: string, service: Record<string, unknown>, kind: ServiceKind): Pending[] {
+  const own = new Set(KIND_FIELDS[kind]);
+  const out: Pending[] = [];
+  for (const other of SERVICE_KINDS) {
+    if (other === kind) continue;
+    for (const key of KIND_FIELDS[other]) {
+      if (own.has(key) || !Object.hasOwn(service, key)) continue;
+      out.push({
+        path: `${at}/${pointerSegment(key)}`,
+        atKey: true,
+        message: `"${key}" is for kind ${other}, but ${label} is kind ${kind}`,
+        hint: `Remove \`${key}:\`, or set \`kind: ${other}\` if that is what the service is.`,
+      });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -118,6 +118,9 @@ describe('schemaFindings: valid policies', () => {
       kubernetes: { namespaces: { include: ['prod'] } },
       'aws-backup': { arns: ['arn:aws:rds:us-east-1:123456789012:db:main'] },
     };
+    // defaults: may hold every kind's block at once, each for the services of its kind.
+    const allBlocks = Object.assign({}, ...Object.values(blocks));
+    for (const kind of Object.keys(blocks)) expect(schemaFindings(withService({ kind }, { defaults: allBlocks })), `every block in defaults: ${kind}`).toEqual([]);
     for (const [kind, block] of Object.entries(blocks)) {
       expect(schemaFindings(withService({}, { defaults: { kind, ...block } })), `all in defaults: ${kind}`).toEqual([]);
       expect(schemaFindings(withService({ kind }, { defaults: block })), `block in defaults: ${kind}`).toEqual([]);
@@ -179,6 +182,20 @@ const cases: Case[] = [
     data: withService({ kind: 'aws-backup', resources: { tags: {} } }),
     path: '/services/db/resources/tags',
     message: ['service "db" resources.tags: must not be empty'],
+  },
+  {
+    name: 'a block of another kind on the service itself (paths: on postgresql) is a mistake, at its key',
+    data: withService({ kind: 'postgresql', postgresql: { host: 'h', port: 5432, database: 'd', user: 'u' }, paths: ['/srv'] }),
+    path: '/services/db/paths',
+    atKey: true,
+    message: ['"paths" is for kind files, but service "db" is kind postgresql'],
+  },
+  {
+    name: 'a mysql block on a files service',
+    data: withService({ kind: 'files', paths: ['/srv'], mysql: { host: 'h', port: 3306, database: 'd', user: 'u' } }),
+    path: '/services/db/mysql',
+    atKey: true,
+    message: ['"mysql" is for kind mysql, but service "db" is kind files'],
   },
   {
     name: 'a YAML 1.1 merge key is named as such, not as an unknown key',

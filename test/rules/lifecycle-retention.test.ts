@@ -14,9 +14,10 @@ testRule('lifecycle-retention', {
   valid: [
     { name: 'expiry covers the retention', code: policy('90d', DB) },
     { name: 'exactly 10× the longest retention', code: policy('300d', DB) },
-    { name: 'expiry equal to the retention', code: policy('30d', DB) },
+    { name: 'expiry equal to the retention', code: policy('30d', svc('db', '    rto: 4h\n    rpo: 1h\n    retention: 30d\n')) },
+    { name: 'expiry of two restore-test gaps (monthly: 62d) keeps the records verify reads', code: policy('62d', DB) },
     { name: 'no expire_after', code: policy(null, DB + WEB) },
-    { name: 'invalid retention: no cascade', code: policy('20d', svc('db', '    tier: tier1\n    retention: 90 days\n')) },
+    { name: 'invalid retention: no cascade', code: policy('20d', svc('db', '    rto: 4h\n    rpo: 1h\n    retention: 90 days\n')) },
     { name: 'invalid expire_after: no cascade', code: policy('20 days', DB) },
     { name: 'a service without retention relies on the expiry: no over-retention warning', code: policy('5y', svc('db', '    rto: 4h\n    rpo: 1h\n')) },
     { name: 'a service on an unknown storage is not counted', code: policy('90d', DB + svc('web', '    tier: tier1\n    storage: nowhere\n    retention: 1y\n')) },
@@ -25,20 +26,40 @@ testRule('lifecycle-retention', {
     {
       name: 'expiry before the tier retention',
       code: policy('20d', DB),
-      errors: [{ line: 20, column: 19, path: '/storage/backups/expire_after', severity: 'error', message: "backups: expires objects after 20d, before db's retention of 30d" }],
+      errors: [
+        { line: 20, column: 19, path: '/storage/backups/expire_after', severity: 'error', message: "backups: expires objects after 20d, before db's retention of 30d" },
+        { line: 20, column: 19, path: '/storage/backups/expire_after', severity: 'warning', message: "less than two of db's restore-test gaps (31d)" },
+      ],
     },
     {
       name: 'only the service whose retention is longer',
       code: policy('60d', DB + WEB),
-      errors: [{ line: 20, path: '/storage/backups/expire_after', message: "before web's retention of 90d" }],
+      errors: [
+        { line: 20, path: '/storage/backups/expire_after', message: "before web's retention of 90d" },
+        { line: 20, path: '/storage/backups/expire_after', message: "less than two of db's restore-test gaps" },
+        { line: 20, path: '/storage/backups/expire_after', message: "less than two of web's restore-test gaps" },
+      ],
     },
     {
-      name: 'one error per service, in service order',
+      name: 'one error per service (diagnostics at one place are sorted by message)',
       code: policy('1w', WEB + DB),
       errors: [
         { line: 20, path: '/storage/backups/expire_after', message: "before db's retention of 30d" },
         { line: 20, path: '/storage/backups/expire_after', message: "before web's retention of 90d" },
+        { line: 20, path: '/storage/backups/expire_after', message: "less than two of db's restore-test gaps" },
+        { line: 20, path: '/storage/backups/expire_after', message: "less than two of web's restore-test gaps" },
       ],
+    },
+    {
+      name: 'restore-test records: an expiry shorter than two restore-test gaps deletes what drc verify reads',
+      code: policy('45d', DB),
+      errors: [{
+        line: 20,
+        column: 19,
+        path: '/storage/backups/expire_after',
+        severity: 'warning',
+        message: "backups: expires objects after 45d, less than two of db's restore-test gaps (31d): drc verify will find its restore-test records gone",
+      }],
     },
     {
       name: 'retention from defaults',

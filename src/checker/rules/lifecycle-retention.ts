@@ -19,7 +19,9 @@ export const rule: Rule = {
       'The opposite is a warning: an expiry more than 10 times the longest effective retention among the services using the storage keeps data',
       'long after anyone needs it, which costs storage and, for personal data, conflicts with storage limitation (GDPR Art. 5(1)(e)). The warning',
       'needs every service using the storage to have a known retention (a service without one relies on the expiry). A storage target without',
-      '`expire_after` keeps objects until the backup tooling deletes them and is not checked here.',
+      '`expire_after` keeps objects until the backup tooling deletes them and is not checked here. ' +
+      'A warning too when `expire_after` is shorter than two of a service\'s restore-test gaps: its restore-test records (kept that long, ' +
+      'docs/artifacts/aws.md) would be deleted before `drc verify` reads them.',
     ].join('\n'),
     sources: [
       SOURCES.lifecycleExpiration,
@@ -50,6 +52,19 @@ export const rule: Rule = {
       let longest: Service | null = null;
       let allKnown = true;
       for (const service of services) {
+        const testGap = service.unknown.has('restore_test') ? null : (service.restoreTest?.value.maxGapSeconds ?? null);
+        if (testGap !== null && expire.value.seconds < 2 * testGap) {
+          // Restore-test records live in the same bucket; the lifecycle keeps them two test gaps, so a late
+          // test reads as stale, not missing (docs/artifacts/aws.md): expire_after cuts that short.
+          report({
+            path,
+            severity: 'warning',
+            message:
+              `${storage.name}: expires objects after ${expireText}, less than two of ${service.name}'s restore-test gaps ` +
+              `(${formatDuration(testGap)}): drc verify will find its restore-test records gone and report them missing`,
+            hint: `set expire_after to at least ${formatDuration(2 * testGap)}`,
+          });
+        }
         const retention = service.retention;
         if (!retention || service.unknown.has('retention')) {
           allKnown = false;

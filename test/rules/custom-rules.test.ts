@@ -93,6 +93,14 @@ describe('custom rules fire on exactly the right services', () => {
     expect(result.diagnostics.filter((d) => d.rule === 'acme/pci-retention').map((d) => d.path)).toEqual(['/services/cards-db']);
   });
 
+  it('skips a service whose time zone is invalid: invalid-value reports it, the rule does not again', () => {
+    const zoneRule = `rules:\n  - id: acme/zoned\n    assert: 'timezone != null'\n    message: every service names its time zone\n`;
+    const services = SERVICES.replace('    retention: 400d\n', '    retention: 400d\n    timezone: Mars/Olympus\n');
+    const result = lint(zoneRule, services);
+    expect(result.diagnostics.some((d) => d.rule === 'invalid-value' && d.path === '/services/payments-db/timezone')).toBe(true);
+    expect(result.diagnostics.filter((d) => d.rule === 'acme/zoned').map((d) => d.path)).not.toContain('/services/payments-db');
+  });
+
   it('treats absent values as null: ordering comparisons with null are false', () => {
     const found = byRule(`rules:
   - id: acme/retention-set

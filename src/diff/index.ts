@@ -195,7 +195,7 @@ export function diffPolicies(oldPolicy: Policy, newPolicy: Policy): DiffResult {
       });
       continue;
     }
-    compareService(oldService, service, newPolicy, changes, findings, spanOf);
+    compareService(oldService, service, changes, findings, spanOf);
   }
   for (const service of newPolicy.services) {
     if (!oldPolicy.servicesByName.has(service.name)) {
@@ -231,7 +231,7 @@ function viaOf(service: Service, reading: Reading | null): string | null {
 
 type SpanOf = (...candidates: (string | null | undefined)[]) => Span;
 
-function compareService(oldService: Service, service: Service, policy: Policy, changes: Change[], findings: DiffFinding[], spanOf: SpanOf): void {
+function compareService(oldService: Service, service: Service, changes: Change[], findings: DiffFinding[], spanOf: SpanOf): void {
   const name = service.name;
   const report = (field: string, rule: DiffRuleId, path: string, old: Reading | null, now: Reading | null, words: string) => {
     const kind = compare(old, now)!;
@@ -297,7 +297,6 @@ function compareService(oldService: Service, service: Service, policy: Policy, c
       }
     }
   }
-  void policy;
 }
 
 /** Which level an encryption field comes from, by its pointer. */

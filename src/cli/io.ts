@@ -1,5 +1,5 @@
 /** The CLI's view of the outside world, so commands are testable without spawning a process. */
-import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, type Dirent, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 2 } as const;
@@ -126,14 +126,34 @@ function policyFilesIn(cwd: string, dir: string): string[] {
 
 /**
  * Paths relative to `dir`, with forward slashes. Hidden entries (`.drc.yaml`, `.git/`) and
- * node_modules are skipped: they hold config and dependencies, not policies.
+ * node_modules are skipped: they hold config and dependencies, not policies. So are the folders
+ * `drc build` wrote (a drc manifest.json): their YAML is Kubernetes, CloudFormation and Prometheus,
+ * and `drc lint .` next to a build output would report each file as a broken policy.
  */
 function policyPathsUnder(dir: string): string[] {
   return readDirectory(dir).flatMap((entry) => {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') return [];
-    if (entry.isDirectory()) return policyPathsUnder(join(dir, entry.name)).map((path) => `${entry.name}/${path}`);
+    if (entry.isDirectory()) {
+      const sub = join(dir, entry.name);
+      return isBuildOutput(sub) ? [] : policyPathsUnder(sub).map((path) => `${entry.name}/${path}`);
+    }
     return /\.ya?ml$/.test(entry.name) ? [entry.name] : [];
   });
+}
+
+/** Whether the folder holds the manifest.json `drc build` writes (it starts with `drc_version`). */
+function isBuildOutput(dir: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(join(dir, 'manifest.json'), 'r');
+    const head = Buffer.alloc(64);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return /^\{\s*"drc_version"/.test(head.subarray(0, read).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 function readDirectory(dir: string): Dirent[] {

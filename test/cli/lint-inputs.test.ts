@@ -72,6 +72,17 @@ describe('drc lint DIRECTORY', () => {
     expect(policyFiles(dir, ['one.yaml', '-'])).toEqual(['one.yaml', '-']);
   });
 
+  it('skips the folders drc build wrote (their YAML is not policies), but not a folder with some other manifest.json', () => {
+    const dir = policiesTree();
+    write(dir, 'policies/out/manifest.json', '{\n  "drc_version": "0.1.0",\n  "files": []\n}\n');
+    write(dir, 'policies/out/kubernetes/velero/schedules.yaml', 'apiVersion: velero.io/v1\n');
+    write(dir, 'policies/npm/manifest.json', '{ "name": "x" }\n');
+    write(dir, 'policies/npm/p.yaml', 'version: 1\n');
+    expect(policyFiles(dir, ['policies/']).map((f) => f.split('\\').join('/'))).toEqual([
+      'policies/a/z.yml', 'policies/b.yaml', 'policies/npm/p.yaml', 'policies/team x/c.yaml',
+    ]);
+  });
+
   it('reports diagnostics with relative, forward-slash paths as for files', async () => {
     const dir = policiesTree();
     const r = await drc(dir, ['lint', 'policies/', '--format', 'json']);

@@ -2,7 +2,7 @@
 // Deterministic: the same N gives the same bytes.
 
 // Services per storage target: S3 accepts 1,000 lifecycle rules per bucket (lint rule lifecycle-rule-limit),
-// and these services need ~2.4 rules each on average, so a large fleet spreads over several storage targets.
+// and these services need ~1.8 rules each on average (measured at 10,000: 532 per bucket), so a large fleet spreads over several storage targets.
 export const SERVICES_PER_STORAGE = 300;
 
 const storageTarget = (k) => (k === 0 ? 'primary' : `shard-${k}`);

@@ -63,9 +63,9 @@ export const rule: Rule = {
       'The check uses each service\'s effective encryption (service → `defaults:` → policy). ' +
       'An encryption block that cannot work is also an error: `at_rest: aws:kms` without `kms_key` (the key must be named so the bucket policy, ' +
       'IAM grants and replica keys can be generated), `client_side.method: age` without `recipients` (nothing to encrypt to), and `openssl` ' +
-      'without `passphrase_env` (the variable that holds the passphrase). Within one block the schema reports these first, and this rule ' +
-      'does not repeat them (no cascades, docs/schema.md); it adds what only the effective values show, such as a service that switches ' +
-      'to aws:kms while no kms_key is named on it or above it.',
+      'without `passphrase_env` (the variable that holds the passphrase). The schema reports what one block lacks (no cascades, docs/schema.md); ' +
+      'this rule adds what only the effective values show: a service or `defaults:` that switches to aws:kms while no kms_key is named on it ' +
+      'or above it.',
     sources: [
       { title: 'Backup & DR brief: "All backups must be encrypted" (Backup Encryption: 100%)', url: 'docs/policy-language.md#7-built-in-rules' },
       { title: 'Amazon S3: default bucket encryption (SSE-S3, SSE-KMS)', url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html' },
@@ -101,25 +101,6 @@ export const rule: Rule = {
           });
         }
       }
-      const cs = enc.clientSide;
-      const csAt = enc.at.client_side;
-      if (cs && csAt && !reported.has(csAt)) {
-        if (cs.method === 'age' && cs.recipients.length === 0) {
-          reported.add(csAt);
-          report({
-            path: `${csAt}/recipients`,
-            message: `${ownerOf(csAt, service.name)}: client-side method age has no recipients to encrypt to`,
-            hint: 'List the age public keys (age1…) that may decrypt the backups under `client_side.recipients`.',
-          });
-        } else if (cs.method === 'openssl' && !hasPassphraseEnv(policy, service, csAt)) {
-          reported.add(csAt);
-          report({
-            path: `${csAt}/passphrase_env`,
-            message: `${ownerOf(csAt, service.name)}: client-side method openssl has no passphrase_env`,
-            hint: 'Name the environment variable that holds the passphrase, e.g. `passphrase_env: DRC_BACKUP_PASSPHRASE`.',
-          });
-        }
-      }
     }
   },
 };
@@ -129,21 +110,4 @@ function ownerOf(at: string, serviceName: string): string {
   if (at.startsWith('/services/')) return serviceName;
   if (at.startsWith('/defaults/')) return 'defaults';
   return 'encryption';
-}
-
-/** The Model fills in a default variable name; whether the block as written names one. */
-function hasPassphraseEnv(policy: Policy, service: Service, csAt: string): boolean {
-  const raw = policy.raw;
-  let block: unknown;
-  if (csAt.startsWith('/services/')) {
-    const services = isObject(raw.services) ? raw.services : {};
-    const own = services[service.name];
-    block = isObject(own) && isObject(own.encryption) ? own.encryption.client_side : undefined;
-  } else if (csAt.startsWith('/defaults/')) {
-    block = isObject(raw.defaults) && isObject(raw.defaults.encryption) ? raw.defaults.encryption.client_side : undefined;
-  } else {
-    block = isObject(raw.encryption) ? raw.encryption.client_side : undefined;
-  }
-  if (!isObject(block)) return true;
-  return typeof block.passphrase_env === 'string' && block.passphrase_env.length > 0;
 }

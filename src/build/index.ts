@@ -11,6 +11,7 @@ import { byPath, emitAll, emitFamilies, WHOLE_FAMILIES, type EmitUnit } from '..
 import { toJson } from '../emitters/serialize.js';
 import type { Artifact, EmitContext } from '../emitters/types.js';
 import { DRC_VERSION } from '../generated/version.js';
+import { isBuildOutput, isDirectory } from './output-folder.js';
 import { FolderWriter, manifestEntry, type ArtifactSink, type FolderSink, type ManifestEntry } from './sink.js';
 
 export { FolderWriter, type ArtifactSink, type FolderSink, type ManifestEntry };
@@ -188,7 +189,7 @@ export function outFolderFor(out: string, cwd: string, kept: readonly KeptPath[]
   if (!statSync(target).isDirectory()) return { refusal: `--out ${out} is not a folder; ${redo}` };
   const holder = kept.find((path) => isSameOrInside(realOrResolved(path.path), target));
   if (holder) return { refusal: `--out ${out} holds ${holder.holds}; ${redo}` };
-  if (readdirSync(target).length > 0 && !isDrcOutput(target)) {
+  if (readdirSync(target).length > 0 && !isBuildOutput(target)) {
     return { refusal: `--out ${out} is not empty and not an earlier drc build (no drc manifest.json); the build replaces its --out folder whole: empty or remove it first, or give another folder` };
   }
   return { target };
@@ -205,16 +206,6 @@ function realOrResolved(path: string): string {
     return realpathSync.native(path);
   } catch {
     return resolve(path);
-  }
-}
-
-/** Whether the folder has the manifest.json a build writes: JSON with `drc_version` and `files`. */
-function isDrcOutput(folder: string): boolean {
-  try {
-    const manifest: unknown = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    return typeof manifest === 'object' && manifest !== null && 'drc_version' in manifest && Array.isArray((manifest as { files?: unknown }).files);
-  } catch {
-    return false;
   }
 }
 
@@ -255,7 +246,7 @@ export class FolderComparison implements ArtifactSink {
 
   drift(): Drift[] {
     // A missing folder, or a file where the folder should be: every file is missing, none extra.
-    const actual = isFolder(this.target) ? listFiles(this.target) : [];
+    const actual = isDirectory(this.target) ? listFiles(this.target) : [];
     const extra = actual.filter((path) => !this.expected.has(path)).map((path) => ({ path, change: 'extra' as const }));
     return [...this.found, ...extra].sort(byPath);
   }
@@ -292,14 +283,6 @@ function readOnDisk(file: string): OnDisk {
     return { kind: 'file', bytes: readFileSync(fd), executable: (stats.mode & 0o100) !== 0 };
   } finally {
     closeSync(fd);
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

@@ -1,5 +1,6 @@
 /** The CLI's view of the outside world, so commands are testable without spawning a process. */
-import { closeSync, type Dirent, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isBuildOutput, isDirectory } from '../build/output-folder.js';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 2 } as const;
@@ -50,15 +51,15 @@ export function processIo(): Io {
   };
 }
 
+/** Set once a write has failed: later failures (every pending write fails too) add nothing. */
+let writeFailed = false;
+
 /**
  * A reader that stops early (`drc schema | head -1`) closes the pipe; Node reports the next write as an
  * EPIPE 'error' event, which crashes with a stack trace when nobody listens. Like ripgrep, drop the rest
  * of the output silently and keep the exit code the command computed (a shell pipe reports the last
  * command's status anyway; under `pipefail`, lint findings still fail the step).
  */
-/** Set once a write has failed: later failures (every pending write fails too) add nothing. */
-let writeFailed = false;
-
 export function stopQuietlyWhenReaderCloses(stream: NodeJS.WritableStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || writeFailed) return;
@@ -141,34 +142,10 @@ function policyPathsUnder(dir: string): string[] {
   });
 }
 
-/** Whether the folder holds the manifest.json `drc build` writes (it starts with `drc_version`). */
-function isBuildOutput(dir: string): boolean {
-  let fd: number | null = null;
-  try {
-    fd = openSync(join(dir, 'manifest.json'), 'r');
-    const head = Buffer.alloc(64);
-    const read = readSync(fd, head, 0, head.length, 0);
-    return /^\{\s*"drc_version"/.test(head.subarray(0, read).toString('utf8'));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
-
 function readDirectory(dir: string): Dirent[] {
   try {
     return readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     throw new UsageError(`cannot read directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
-/** False when it cannot be stat'ed either: readPolicyInput then says why. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

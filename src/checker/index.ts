@@ -56,9 +56,10 @@ export function lintText(text: string, file: string, options: LintOptions = {}):
       // A bare number where a value belongs (`rpo: 15`) is an invalid value, reported by that rule with
       // the grammar's message; the schema's type error about the same node would say it twice.
       const invalidAt = new Set(policy.invalidValues.map((v) => v.path));
-      for (const finding of schema) if (!invalidAt.has(finding.path)) push(meta('schema'), finding);
-      const schemaPaths = [...loaded.findings.filter((f) => f.rule === 'schema'), ...schema].filter((f) => !invalidAt.has(f.path)).map((f) => f.path);
-      const cascades = cascadeFilter(schemaPaths, policy);
+      const schemaProblems = schema.filter((finding) => !invalidAt.has(finding.path));
+      for (const finding of schemaProblems) push(meta('schema'), finding);
+      const loaderProblems = loaded.findings.filter((f) => f.rule === 'schema');
+      const cascades = cascadeFilter([...loaderProblems, ...schemaProblems].map((f) => f.path), policy);
       // --- custom rules (policy-language.md §8, src/checker/custom-rules.ts): every expression is
       // compiled before any rule runs; compile errors are invalid-rule diagnostics. ---
       const compiled = compileCustomRules(policy);

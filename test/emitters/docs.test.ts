@@ -5,7 +5,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { emit } from '../../src/emitters/docs/index.js';
-import { policyAlerts } from '../../src/emitters/monitoring/alerts.js';
+import { policyAlerts, renderTemplate } from '../../src/emitters/monitoring/alerts.js';
+import { rulesByService } from '../harness/alert-rules.js';
 import { emit as emitMonitoring } from '../../src/emitters/monitoring/index.js';
 import { requireTool, runOk, useTempDir } from '../harness/index.js';
 import { checkpointMinutes } from '../../src/emitters/docs/model.js';
@@ -260,22 +261,22 @@ describe('docs emitter', () => {
   it('each runbook lists exactly the alerts whose runbook_url points at it, each with when it fires', () => {
     const lint = lintText(POLICY, 'drc.yaml');
     const context = { policy: lint.policy!, diagnostics: lint.diagnostics, rules: lint.rules, drcVersion: '0.0.0-test' };
-    const rules = parse([...emitMonitoring(context)].find((a) => a.path.endsWith('backup-alerts.yml'))!.content) as {
-      groups: { rules: { alert: string; labels: { service: string }; annotations: { runbook_url: string } }[] }[];
-    };
+    const rules = rulesByService(parse([...emitMonitoring(context)].find((a) => a.path.endsWith('backup-alerts.yml'))!.content));
     const expected = new Map<string, string[]>();
-    for (const rule of rules.groups.flatMap((g) => g.rules)) {
-      const service = rule.labels.service;
-      expect(rule.annotations.runbook_url).toBe(`https://runbooks.shop.example/${service}`);
-      const names = expected.get(service) ?? [];
-      if (!names.includes(rule.alert)) names.push(rule.alert);
-      expected.set(service, names);
+    for (const { rule, services } of rules) {
+      for (const service of services) {
+        expect(renderTemplate(rule.annotations.runbook_url!, { service })).toBe(`https://runbooks.shop.example/${service}`);
+        const names = expected.get(service) ?? [];
+        if (!names.includes(rule.alert)) names.push(rule.alert);
+        expected.set(service, names);
+      }
     }
+    expect(rules.some((r) => r.services.length > 1)).toBe(true); // the fixture has rules that several services share
     const kinds = new Set<string>();
     for (const [service, names] of expected) {
       const runbook = built.file(`docs/runbooks/${service}.md`);
       const rows = section(runbook, '## Alerts').split('\n').filter((l) => l.startsWith('| Drc'));
-      expect(rows.map((r) => splitRow(r)[0]), service).toEqual(names);
+      expect(rows.map((r) => splitRow(r)[0]).sort(), service).toEqual(names.sort());
       for (const r of rows) expect(splitRow(r)[1]!.length, r).toBeGreaterThan(20);
       for (const n of names) kinds.add(n);
     }
@@ -302,7 +303,7 @@ describe('docs emitter', () => {
       const metrics = readFileSync(join(out, file), 'utf8');
       await runOk(promtool, ['check', 'metrics'], { input: metrics });
       // The series the restore-test alerts of this service select, with their labels.
-      const alerts = policyAlerts(built.lint.policy!).find((a) => a.service.name === service)!.alerts;
+      const alerts = policyAlerts(built.lint.policy!).services.find((a) => a.service.name === service)!.alerts;
       const failed = alerts.find((a) => a.alert === 'DrcRestoreTestFailed')!.scenario.series;
       const labels = Object.entries(failed).map(([k, v]) => `${k}="${v}"`).join(',');
       expect(metrics).toMatch(new RegExp(`^drc_restore_test_last_success_timestamp_seconds\\{${labels}\\} \\d{10}$`, 'm'));

@@ -14,6 +14,7 @@ import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
 import { sharedReference } from '../harness/shared.js';
+import { ruleServices, rulesByService } from '../harness/alert-rules.js';
 
 const SCHEMAS = sharedReference('prometheus-schemas');
 
@@ -177,7 +178,12 @@ describe('monitoring emitter', () => {
       // The rule an expected alert comes from: its name, and every label of the rule as promtool renders it.
       const covered = new Set<unknown>();
       const ruleOf = (alertname: string, labels: Record<string, string>) => {
-        const matching = rules.filter((r: any) => r.alert === alertname && Object.entries(r.labels).every(([k, v]) => renderTemplate(v as string, labels) === labels[k]));
+        const matching = rules.filter(
+          (r: any) =>
+            r.alert === alertname &&
+            Object.entries(r.labels).every(([k, v]) => renderTemplate(v as string, labels) === labels[k]) &&
+            ruleServices(r).includes(labels.service!),
+        );
         expect(matching.length, `${alertname} ${JSON.stringify(labels)}`).toBe(1);
         covered.add(matching[0]);
         return matching[0];
@@ -195,7 +201,8 @@ describe('monitoring emitter', () => {
       for (const t of long.tests) {
         expect(t.interval).toBe('1m'); // samples stay a minute apart: never stale between evaluations
         const [quiet, fire] = t.alert_rule_test;
-        expect(rules.find((r: any) => r.alert === quiet.alertname).expr).toMatch(/^absent\(/);
+        // absent() of one service, or its form for several (which absent() of a regex matcher is not).
+        expect(rules.find((r: any) => r.alert === quiet.alertname).expr).toMatch(/^absent\(|^\(+label_replace\(.*\) unless on \(service\) \w+$/);
         expect(quiet.exp_alerts).toEqual([]);
         expect(seconds(fire.eval_time) - seconds(quiet.eval_time)).toBe(900);
         expect(seconds(fire.eval_time) % 900).toBe(0);
@@ -214,7 +221,8 @@ describe('monitoring emitter', () => {
   it('the long file is a real test: a restore-test absent() alert held an hour less or more makes promtool test rules fail', async () => {
     const artifacts = build(policyOf(RICH));
     const rules = content(artifacts, RULES);
-    const missing = /(- alert: DrcRestoreTestMissing\n\s+expr: absent\(drc_restore_test_last_success_timestamp_seconds\{service="ledger"\}\)\n\s+for: )6h/;
+    // ledger's and kube's: one rule, its absent() form for several services.
+    const missing = /(- alert: DrcRestoreTestMissing\n\s+expr: \(label_replace\(vector\(1\), "service", "kube", "", ""\) or label_replace\(vector\(1\), "service", "ledger", "", ""\)\) unless on \(service\) drc_restore_test_last_success_timestamp_seconds\n\s+for: )6h/;
     expect(rules).toMatch(missing);
     for (const hold of ['5h', '7h']) {
       const { test } = await promtool(artifacts, rules.replace(missing, `$1${hold}`));
@@ -222,6 +230,56 @@ describe('monitoring emitter', () => {
       expect(test.stdout + test.stderr).toMatch(/DrcRestoreTestMissing/);
     }
   });
+
+  it('a rule several services share is a real test: dropping its last service, or one of its absent() names, makes promtool test rules fail', async () => {
+    const artifacts = build(policyOf(RICH));
+    const rules = content(artifacts, RULES);
+    const mutations: [string, string, RegExp][] = [
+      ['drc_restore_test_last_status{service=~"kube|ledger"} == 0', 'drc_restore_test_last_status{service=~"kube"} == 0', /DrcRestoreTestFailed/],
+      [' or label_replace(vector(1), "service", "ledger", "", "")', '', /DrcRestoreTestMissing/],
+    ];
+    for (const [from, to, alert] of mutations) {
+      expect(rules).toContain(from);
+      const { test } = await promtool(artifacts, rules.replace(from, to));
+      expect(test.code, from).toBe(1);
+      expect(test.stdout + test.stderr).toMatch(alert);
+    }
+  });
+
+  it('services whose alert is the same but for their name share one rule; each alert of each service is in exactly one rule', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const generated = generatePolicy(300);
+    for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8'), generated]) {
+      const policy = policyOf(text);
+      const own = policyAlerts(policy).services.flatMap((s) => s.alerts.map((a) => `${a.alert} ${s.service.name}`)).sort();
+      const written = rulesByService(parse(content(build(policy), RULES)));
+      expect(written.flatMap(({ rule, services }) => services.map((s) => `${rule.alert} ${s}`)).sort()).toEqual(own);
+      for (const { rule, services } of written) {
+        if (services.length === 1) continue;
+        // Shared: no `service` label (the series has it); the texts name each service through the template.
+        expect(rule.labels.service).toBeUndefined();
+        for (const key of ['summary', 'description', 'runbook_url']) expect(rule.annotations[key]).not.toMatch(new RegExp(`\\b(${services.join('|')})\\b`));
+        expect(renderTemplate(rule.annotations.summary!, { service: services[1]! })).toMatch(new RegExp(`^${services[1]}: `));
+      }
+      // Every rule carries drc_rule, so no two rules have the same name and labels (promtool rejects that).
+      const identities = written.map(({ rule }) => `${rule.alert} ${JSON.stringify(Object.entries(rule.labels).sort())}`);
+      expect(new Set(identities).size).toBe(written.length);
+      if (text === generated) expect(written.length).toBeLessThan(own.length / 5);
+    }
+  });
+
+  it('300 services: promtool check rules and promtool test rules pass, on ~10 times fewer rules than alerts', async () => {
+    const { generatePolicy } = await import('../../bench/generate.mjs');
+    const policy = policyOf(generatePolicy(300));
+    const artifacts = build(policy);
+    const { check, test } = await promtool(artifacts);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const rules = Number(/SUCCESS: (\d+) rules found/.exec(check.stdout)![1]);
+    const alerts = policyAlerts(policy).services.reduce((n, s) => n + s.alerts.length, 0);
+    expect(alerts).toBeGreaterThan(1500);
+    expect(rules).toBeLessThan(alerts / 5);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+  }, 180_000);
 
   it('rule and test files match the SchemaStore schemas', () => {
     for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
@@ -370,7 +428,7 @@ describe('monitoring emitter', () => {
     const acme = readFileSync(join('examples', 'acme', 'drc.yaml'), 'utf8');
     for (const text of [RICH, odd, acme, generatePolicy(120)]) {
       const alerts = policyAlerts(policyOf(text));
-      for (const document of [rulesDocument(alerts), ...testDocuments(alerts).map((f) => f.document)]) {
+      for (const document of [rulesDocument(alerts.rules), ...testDocuments(alerts).map((f) => f.document)]) {
         const written = toYaml(document);
         expect(written).toBe(toYaml(plainData(document)));
         expect(parse(written)).toEqual(plainData(document));

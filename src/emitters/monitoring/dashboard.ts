@@ -8,6 +8,7 @@ import type { Policy, Service } from '../../model/types.js';
 import { byName, METRICS } from '../layout.js';
 import { planVelero } from '../kubernetes/plan.js';
 import { EXTERNAL_METRICS, thresholds, veleroAgeThreshold } from './alerts.js';
+import { oneOf } from './promql.js';
 import { sha256Hex } from '../../hash.js';
 
 export const SCHEMA_VERSION = 39;
@@ -32,12 +33,6 @@ function refId(i: number): string {
 }
 
 type Threshold<T = Service> = (s: T) => number | null;
-
-/** A PromQL regex alternative matching exactly this name, inside a double-quoted string (names are [a-z0-9-]; escaped anyway). */
-function regexLiteral(name: string): string {
-  const regex = name.replace(/[\\.^$|?*+()[\]{}]/g, (c) => `\\${c}`);
-  return regex.replace(/[\\"]/g, (c) => `\\${c}`);
-}
 
 /**
  * Services grouped by their threshold, in order of the first service of each group. One query per
@@ -103,11 +98,6 @@ function perThresholdPanel<T extends { name: string }>(
     },
     options: { legend: { displayMode: 'table', placement: 'right', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
   };
-}
-
-/** A label matcher selecting exactly these names: `label="a"` or `label=~"a|b"`. */
-function oneOf(label: string, names: string[]): string {
-  return names.length === 1 ? `${label}="${names[0]}"` : `${label}=~"${names.map(regexLiteral).join('|')}"`;
 }
 
 function serviceFilter(names: string[]): string {

@@ -1,6 +1,6 @@
 /** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
 import { LazyList, YamlItem, yamlKey, yamlScalarMap, yamlValue } from '../serialize.js';
-import { type AlertSpec, type BaselineSeries, type Labels, type ServiceAlerts, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
+import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type Scenario, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
@@ -18,7 +18,7 @@ const MINUTE = 60;
 
 /** A rule of the rules file. */
 class RuleItem extends YamlItem {
-  constructor(private readonly a: AlertSpec) {
+  constructor(private readonly a: AlertRule) {
     super();
   }
 
@@ -31,28 +31,23 @@ class RuleItem extends YamlItem {
     const a = this.a;
     return (
       `alert: ${yamlValue(a.alert)}\n${indent}expr: ${yamlValue(a.expr)}\n${indent}for: ${yamlValue(promDuration(a.forSeconds))}` +
-      `\n${indent}${labelsYaml(a.labels, indent)}\n${indent}${yamlScalarMap('annotations', a.annotations, indent)}`
+      `\n${indent}${yamlScalarMap('labels', a.labels, indent)}\n${indent}${yamlScalarMap('annotations', a.annotations, indent)}`
     );
   }
 }
 
-/** A service's alerts share one labels object (alerts.ts): its YAML is written once. */
-const labelsYamlOf = new WeakMap<object, { indent: string; text: string }>();
-function labelsYaml(labels: Readonly<Labels>, indent: string): string {
-  const known = labelsYamlOf.get(labels);
-  if (known && known.indent === indent) return known.text;
-  const text = yamlScalarMap('labels', labels, indent);
-  labelsYamlOf.set(labels, { indent, text });
-  return text;
-}
-
-export function rulesDocument(all: readonly ServiceAlerts[]): unknown {
-  const owners = all.filter((s) => s.alerts.length > 0);
-  // Each group is made as it is written, and dropped once written.
-  const groups = new LazyList(owners.length, function* () {
-    for (const s of owners) yield { name: s.alerts[0]!.group, rules: s.alerts.map((a) => new RuleItem(a)) };
-  });
-  return { groups };
+/** The rules file: the rules in their order, a group for each run of rules with the same group name. */
+export function rulesDocument(rules: readonly AlertRule[]): unknown {
+  const groups: { name: string; rules: AlertRule[] }[] = [];
+  for (const rule of rules) {
+    const last = groups[groups.length - 1];
+    if (last?.name === rule.group) last.rules.push(rule);
+    else groups.push({ name: rule.group, rules: [rule] });
+  }
+  // Each group's items are made as it is written, and dropped once written.
+  return { groups: new LazyList(groups.length, function* () {
+    for (const g of groups) yield { name: g.name, rules: g.rules.map((r) => new RuleItem(r)) };
+  }) };
 }
 
 /** An input series of a promtool test. */
@@ -75,18 +70,21 @@ class SeriesItem extends YamlItem {
 
 /** An alert a promtool test expects: its labels and annotations as promtool renders them. */
 class ExpectedAlertItem extends YamlItem {
-  constructor(private readonly a: AlertSpec) {
+  constructor(
+    private readonly a: AlertRule,
+    private readonly scenario: Scenario,
+  ) {
     super();
   }
 
   value() {
-    return expected(this.a);
+    return expected(this.a, this.scenario);
   }
 
-  /** What value() gives, written without making it: 57,000 of these at 10,000 services. */
+  /** What value() gives, written without making it. */
   text(indent: string): string {
     const a = this.a;
-    const series = a.scenario.series;
+    const series = this.scenario.series;
     const labelOf = (name: string): string | undefined => {
       if (Object.prototype.hasOwnProperty.call(a.labels, name)) return renderTemplate(a.labels[name]!, series);
       return Object.prototype.hasOwnProperty.call(series, name) ? series[name] : undefined;
@@ -119,8 +117,7 @@ interface Timing {
 }
 
 /** When the scenario's alert is checked, for rules evaluated every `interval` seconds (one minute unless long). */
-function timing(a: AlertSpec, interval = MINUTE): Timing {
-  const s = a.scenario;
+function timing(a: AlertRule, s: Scenario, interval = MINUTE): Timing {
   const f = a.forSeconds;
   switch (s.kind) {
     case 'age': // a constant timestamp: age = t - ONSET + threshold, so age > threshold once t > ONSET
@@ -140,8 +137,7 @@ function timing(a: AlertSpec, interval = MINUTE): Timing {
   }
 }
 
-function sameSeries(b: BaselineSeries, a: AlertSpec): boolean {
-  const s = a.scenario;
+function sameSeries(b: BaselineSeries, s: Scenario): boolean {
   if (b.metric !== s.metric) return false;
   for (const k in s.series) if (b.labels[k] !== s.series[k]) return false;
   return true;
@@ -173,22 +169,22 @@ class BaselineIndex {
   }
 
   /** The baseline series a scenario's selector matches (sameSeries), in baseline order. */
-  matching(a: AlertSpec): BaselineSeries[] {
-    const s = a.scenario;
+  matching(s: Scenario): BaselineSeries[] {
     for (const label of INDEX_LABELS) {
       const value = s.series[label];
       if (value === undefined) continue;
-      return (this.byLabel.get(label)!.get(s.metric)?.get(value) ?? []).filter((b) => sameSeries(b, a));
+      return (this.byLabel.get(label)!.get(s.metric)?.get(value) ?? []).filter((b) => sameSeries(b, s));
     }
-    return this.baseline.filter((b) => sameSeries(b, a));
+    return this.baseline.filter((b) => sameSeries(b, s));
   }
 }
 
-/** Alerts of one name and timing, tested together. */
+/** Rules of one name and timing, tested together. */
 interface ScenarioGroup {
-  alert: AlertSpec;
+  alert: AlertRule;
+  scenario: Scenario;
   timing: Timing;
-  members: { alert: AlertSpec; matches: BaselineSeries[] }[];
+  members: { alert: AlertRule; member: AlertMember; matches: BaselineSeries[] }[];
 }
 
 /** A promtool test file. */
@@ -199,11 +195,11 @@ export interface TestFile {
 
 /** Does the group belong in the long file (LONG_TESTS_FILE)? */
 function isLong(group: ScenarioGroup): boolean {
-  return group.alert.scenario.kind === 'absent' && group.timing.fire > LONG_SCENARIO_AFTER;
+  return group.scenario.kind === 'absent' && group.timing.fire > LONG_SCENARIO_AFTER;
 }
 
-function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels } {
-  const series = a.scenario.series;
+function expected(a: AlertRule, scenario: Scenario): { exp_labels: Labels; exp_annotations: Labels } {
+  const series = scenario.series;
   // The scenario's labels, then the rule's (a rule label of the same name wins, in the series' place).
   const exp_labels: Labels = { ...series };
   for (const k in a.labels) exp_labels[k] = renderTemplate(a.labels[k]!, series);
@@ -213,18 +209,27 @@ function expected(a: AlertSpec): { exp_labels: Labels; exp_annotations: Labels }
 }
 
 /**
- * Test groups that prove every alert fires when it should and stays quiet when it should not. Services
- * whose alert has the same name and the same timing share one group: their series break together and
- * the group expects all of them, so the file grows linearly with the number of services (one group per
- * scenario with every series once made a multi-gigabyte file for 1,000 services). A group holds the
+ * The services a rule's test drives: all of a rule's one or two, else its first and last. The rule's
+ * matcher names them all in one list (`service=~"a|…|z"`), so its two ends prove the list is read whole;
+ * test/emitters/monitoring.test.ts checks that every service is in the list of each of its alerts.
+ */
+function tested(members: readonly AlertMember[]): readonly AlertMember[] {
+  return members.length <= 2 ? members : [members[0]!, members[members.length - 1]!];
+}
+
+/**
+ * Test groups that prove every rule fires when it should and stays quiet when it should not. Rules
+ * with the same alert name and the same timing share one group: their tested services' series break
+ * together and the group expects all of them (one group per scenario with every series once made a
+ * multi-gigabyte file for 1,000 services). A group holds the
  * series its scenario breaks; an `absent()` group also holds every other service's series of that metric,
  * or their own absent alerts would fire too (only alerts of the group's name are checked, and those read
  * only that metric). A last group with every series healthy checks that no alert fires. The long
  * `absent()` groups go to a second file (LONG_TESTS_FILE, written only when there are some), whose rules
  * are evaluated every 15 minutes; their input series keep one sample a minute.
  */
-export function testDocuments(all: readonly ServiceAlerts[], rulesFile = RULES_FILE): TestFile[] {
-  const baseline = all.flatMap((s) => s.baseline);
+export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): TestFile[] {
+  const baseline = alerts.services.flatMap((s) => s.baseline);
   const index = new BaselineIndex(baseline);
   const byMetric = new Map<string, BaselineSeries[]>();
   for (const b of baseline) {
@@ -249,27 +254,27 @@ export function testDocuments(all: readonly ServiceAlerts[], rulesFile = RULES_F
     return text;
   };
   const groups = new Map<string, ScenarioGroup>();
-  for (const owner of all) {
-    for (const a of owner.alerts) {
-      const t = timing(a);
-      const key = `${a.alert}|${a.scenario.kind}|${t.quiet}|${t.fire}|${t.values(1000)}`;
-      const group = groups.get(key) ?? { alert: a, timing: t, members: [] };
-      group.members.push({ alert: a, matches: index.matching(a) });
-      groups.set(key, group);
-    }
+  for (const rule of alerts.rules) {
+    // The rule's services share its expression and `for`, so they share its timing.
+    const scenario = rule.members[0]!.scenario;
+    const t = timing(rule, scenario);
+    const key = `${rule.alert}|${scenario.kind}|${t.quiet}|${t.fire}|${t.values(1000)}`;
+    const group = groups.get(key) ?? { alert: rule, scenario, timing: t, members: [] };
+    for (const member of tested(rule.members)) group.members.push({ alert: rule, member, matches: index.matching(member.scenario) });
+    groups.set(key, group);
   }
   const minuteGroups = [...groups.values()].filter((g) => !isLong(g));
-  const longGroups = [...groups.values()].filter(isLong).map((g) => ({ ...g, timing: timing(g.alert, LONG_EVALUATION_INTERVAL) }));
-  const scenarioTest = ({ alert, timing: t, members }: ScenarioGroup) => {
+  const longGroups = [...groups.values()].filter(isLong).map((g) => ({ ...g, timing: timing(g.alert, g.scenario, LONG_EVALUATION_INTERVAL) }));
+  const scenarioTest = ({ alert, scenario, timing: t, members }: ScenarioGroup) => {
     const steps = Math.ceil(t.fire / 60) + 2;
     const brokenSeries = new Set<BaselineSeries>();
     for (const m of members) for (const b of m.matches) brokenSeries.add(b);
-    const absent = alert.scenario.kind === 'absent';
+    const absent = scenario.kind === 'absent';
     let relevant: BaselineSeries[];
     if (absent) {
       // Every rule of this alert name is absent() of this one metric: the group needs the metric's other
       // series (so no other service's alert of this name fires), and nothing else.
-      relevant = (byMetric.get(alert.scenario.metric) ?? []).filter((b) => !brokenSeries.has(b));
+      relevant = (byMetric.get(scenario.metric) ?? []).filter((b) => !brokenSeries.has(b));
     } else {
       // No generated expression joins two series, so an alert that is not absent() reads only the series
       // its scenario breaks: the group needs nothing else (other services' alerts are not checked here).
@@ -278,28 +283,28 @@ export function testDocuments(all: readonly ServiceAlerts[], rulesFile = RULES_F
     const brokenValues = t.values(steps);
     const unmatched = absent ? [] : members.filter((m) => m.matches.length === 0);
     return {
-      name: members.length === 1 ? `${alert.alert} ${Object.values(alert.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
+      name: members.length === 1 ? `${alert.alert} ${Object.values(members[0]!.member.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
       interval: '1m',
       input_series: new LazyList(relevant.length + unmatched.length, function* () {
         for (const b of relevant) yield new SeriesItem(textOf(b), brokenSeries.has(b) ? brokenValues : healthy(b, steps));
-        for (const m of unmatched) yield new SeriesItem(seriesText(m.alert.scenario.metric, m.alert.scenario.series), brokenValues);
+        for (const m of unmatched) yield new SeriesItem(seriesText(m.member.scenario.metric, m.member.scenario.series), brokenValues);
       }),
       alert_rule_test: [
         { eval_time: promDuration(t.quiet), alertname: alert.alert, exp_alerts: [] },
         { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: new LazyList(members.length, function* () {
-          for (const m of members) yield new ExpectedAlertItem(m.alert);
+          for (const m of members) yield new ExpectedAlertItem(m.alert, m.member.scenario);
         }) },
       ],
     };
   };
-  const alerts = all.flatMap((s) => s.alerts);
+  const rules = alerts.rules;
   // Everything healthy, up to the latest time a scenario above checks, absent() ones aside: an absent()
   // alert is never even pending while its series exist, so checking it past their own firing times adds
   // nothing, and their long `for` (a Velero schedule's gap, 30h for a daily one) made this group most of
   // the time promtool takes (it evaluates every rule at every minute up to the last eval_time).
   const healthyTest = () => {
     let end = ONSET + 60;
-    for (const a of alerts) if (a.scenario.kind !== 'absent') end = Math.max(end, timing(a).fire);
+    for (const r of rules) if (r.members[0]!.scenario.kind !== 'absent') end = Math.max(end, timing(r, r.members[0]!.scenario).fire);
     const steps = Math.ceil(end / 60) + 2;
     return {
       name: 'all healthy',
@@ -307,16 +312,16 @@ export function testDocuments(all: readonly ServiceAlerts[], rulesFile = RULES_F
       input_series: new LazyList(baseline.length, function* () {
         for (const b of baseline) yield new SeriesItem(textOf(b), healthy(b, steps));
       }),
-      alert_rule_test: [...new Set(alerts.map((a) => a.alert))].sort().flatMap((alertname) => [
+      alert_rule_test: [...new Set(rules.map((r) => r.alert))].sort().flatMap((alertname) => [
         { eval_time: promDuration(ONSET), alertname, exp_alerts: [] },
         { eval_time: promDuration(end), alertname, exp_alerts: [] },
       ]),
     };
   };
   // Each test is made as it is written, and dropped once written.
-  const tests = new LazyList(minuteGroups.length + (alerts.length > 0 ? 1 : 0), function* () {
+  const tests = new LazyList(minuteGroups.length + (rules.length > 0 ? 1 : 0), function* () {
     for (const group of minuteGroups) yield scenarioTest(group);
-    if (alerts.length > 0) yield healthyTest();
+    if (rules.length > 0) yield healthyTest();
   });
   const files: TestFile[] = [{ file: TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(MINUTE), tests } }];
   if (longGroups.length > 0) {

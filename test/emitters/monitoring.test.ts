@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
 import { emit } from '../../src/emitters/monitoring/index.js';
-import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, templateLiteral, thresholds } from '../../src/emitters/monitoring/alerts.js';
+import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, SERVICES, templateLiteral, thresholds, VELERO_SCHEDULES } from '../../src/emitters/monitoring/alerts.js';
 import { LONG_EVALUATION_INTERVAL, LONG_SCENARIO_AFTER, rulesDocument, testDocuments } from '../../src/emitters/monitoring/rules.js';
 import { plainData, toYaml } from '../../src/emitters/serialize.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
 import { sharedReference } from '../harness/shared.js';
-import { ruleServices, rulesByService } from '../harness/alert-rules.js';
+import { matcherNames, recordingRules, rulesByService } from '../harness/alert-rules.js';
 
 const SCHEMAS = sharedReference('prometheus-schemas');
 
@@ -70,14 +70,10 @@ async function promtool(artifacts: Artifact[], rulesText = content(artifacts, RU
   }
 }
 
-const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS)]);
+const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS), SERVICES, VELERO_SCHEDULES]);
 
 /** The services a dashboard query selects: its first matcher, `service="a"` or `service=~"a|b"`. */
-function servicesIn(expr: string): string[] {
-  const m = /service(=~?)"((?:[^"\\]|\\.)*)"/.exec(expr)!;
-  const text = m[2]!.replace(/\\(.)/g, '$1');
-  return m[1] === '=' ? [text] : text.split('|').map((n) => n.replace(/\\(.)/g, '$1'));
-}
+const servicesIn = (expr: string): string[] => matcherNames(expr, 'service')!;
 
 function metricNames(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
@@ -174,19 +170,17 @@ describe('monitoring emitter', () => {
     };
     for (const text of [RICH, readFileSync('examples/acme/drc.yaml', 'utf8')]) {
       const artifacts = build(policyOf(text));
-      const rules = parse(content(artifacts, RULES)).groups.flatMap((g: any) => g.rules);
-      // The rule an expected alert comes from: its name, and every label of the rule as promtool renders it.
+      const written = rulesByService(parse(content(artifacts, RULES)));
+      // The rule an expected alert comes from: its name, every label of the rule as promtool renders it, and the service.
       const covered = new Set<unknown>();
       const ruleOf = (alertname: string, labels: Record<string, string>) => {
-        const matching = rules.filter(
-          (r: any) =>
-            r.alert === alertname &&
-            Object.entries(r.labels).every(([k, v]) => renderTemplate(v as string, labels) === labels[k]) &&
-            ruleServices(r).includes(labels.service!),
+        const matching = written.filter(
+          ({ rule, services }) =>
+            rule.alert === alertname && Object.entries(rule.labels).every(([k, v]) => renderTemplate(v, labels) === labels[k]) && services.includes(labels.service!),
         );
         expect(matching.length, `${alertname} ${JSON.stringify(labels)}`).toBe(1);
-        covered.add(matching[0]);
-        return matching[0];
+        covered.add(matching[0]!.rule);
+        return matching[0]!.rule;
       };
       const minute = parse(content(artifacts, TESTS));
       const long = parse(content(artifacts, LONG_TESTS));
@@ -200,21 +194,25 @@ describe('monitoring emitter', () => {
       expect(long.tests.length).toBeGreaterThan(0);
       for (const t of long.tests) {
         expect(t.interval).toBe('1m'); // samples stay a minute apart: never stale between evaluations
-        const [quiet, fire] = t.alert_rule_test;
-        // absent() of one service, or its form for several (which absent() of a regex matcher is not).
-        expect(rules.find((r: any) => r.alert === quiet.alertname).expr).toMatch(/^absent\(|^\(+label_replace\(.*\) unless on \(service\) \w+$/);
-        expect(quiet.exp_alerts).toEqual([]);
-        expect(seconds(fire.eval_time) - seconds(quiet.eval_time)).toBe(900);
-        expect(seconds(fire.eval_time) % 900).toBe(0);
-        expect(seconds(fire.eval_time)).toBeGreaterThan(LONG_SCENARIO_AFTER);
-        for (const a of fire.exp_alerts) {
-          // The alert's `for` has passed at the firing check and not at the quiet one (15-minute precision).
-          const hold = seconds(ruleOf(fire.alertname, a.exp_labels).for);
-          expect(hold).toBeLessThanOrEqual(seconds(fire.eval_time));
-          expect(hold).toBeGreaterThan(seconds(quiet.eval_time));
+        const expectedAt = (c: any) => new Set(c.exp_alerts.map((a: any) => JSON.stringify(a.exp_labels)));
+        for (const c of t.alert_rule_test) {
+          expect(seconds(c.eval_time) % 900).toBe(0);
+          for (const a of c.exp_alerts) {
+            const rule = ruleOf(c.alertname, a.exp_labels);
+            // absent() of one service, or its form for several (which absent() of a regex matcher is not).
+            expect(rule.expr).toMatch(/^absent\(|^drc:\w+:info\{[^}]*\} unless on \((service|schedule)\) \w+$/);
+            const hold = seconds(rule.for);
+            expect(hold).toBeLessThanOrEqual(seconds(c.eval_time));
+            expect(seconds(c.eval_time)).toBeGreaterThan(LONG_SCENARIO_AFTER);
+            // At the last 15-minute step before its `for` has passed, the alert is checked and not firing.
+            const quiet = Math.ceil(hold / 900) * 900 - 900;
+            const before = t.alert_rule_test.find((x: any) => x.alertname === c.alertname && seconds(x.eval_time) === quiet);
+            expect(before, `${c.alertname} at ${quiet}s`).toBeDefined();
+            expect(expectedAt(before).has(JSON.stringify(a.exp_labels))).toBe(false);
+          }
         }
       }
-      expect(covered.size).toBe(rules.length);
+      expect(covered.size).toBe(written.length);
     }
   });
 
@@ -222,7 +220,7 @@ describe('monitoring emitter', () => {
     const artifacts = build(policyOf(RICH));
     const rules = content(artifacts, RULES);
     // ledger's and kube's: one rule, its absent() form for several services.
-    const missing = /(- alert: DrcRestoreTestMissing\n\s+expr: \(label_replace\(vector\(1\), "service", "kube", "", ""\) or label_replace\(vector\(1\), "service", "ledger", "", ""\)\) unless on \(service\) drc_restore_test_last_success_timestamp_seconds\n\s+for: )6h/;
+    const missing = /(- alert: DrcRestoreTestMissing\n\s+expr: drc:service:info\{service=~"kube\|ledger"\} unless on \(service\) drc_restore_test_last_success_timestamp_seconds\n\s+for: )6h/;
     expect(rules).toMatch(missing);
     for (const hold of ['5h', '7h']) {
       const { test } = await promtool(artifacts, rules.replace(missing, `$1${hold}`));
@@ -231,12 +229,13 @@ describe('monitoring emitter', () => {
     }
   });
 
-  it('a rule several services share is a real test: dropping its last service, or one of its absent() names, makes promtool test rules fail', async () => {
+  it('a rule several services share is a real test: dropping its last service, or its recorded name, makes promtool test rules fail', async () => {
     const artifacts = build(policyOf(RICH));
     const rules = content(artifacts, RULES);
     const mutations: [string, string, RegExp][] = [
       ['drc_restore_test_last_status{service=~"kube|ledger"} == 0', 'drc_restore_test_last_status{service=~"kube"} == 0', /DrcRestoreTestFailed/],
-      [' or label_replace(vector(1), "service", "ledger", "", "")', '', /DrcRestoreTestMissing/],
+      ['drc:service:info{service=~"kube|ledger"} unless', 'drc:service:info{service=~"kube"} unless', /DrcRestoreTestMissing/],
+      ['      - record: drc:service:info\n        expr: vector(1)\n        labels:\n          service: ledger\n', '', /DrcRestoreTestMissing/],
     ];
     for (const [from, to, alert] of mutations) {
       expect(rules).toContain(from);
@@ -264,20 +263,31 @@ describe('monitoring emitter', () => {
       // Every rule carries drc_rule, so no two rules have the same name and labels (promtool rejects that).
       const identities = written.map(({ rule }) => `${rule.alert} ${JSON.stringify(Object.entries(rule.labels).sort())}`);
       expect(new Set(identities).size).toBe(written.length);
-      if (text === generated) expect(written.length).toBeLessThan(own.length / 5);
+      // The recorded names are exactly the services and schedules that shared rules read.
+      const records = recordingRules(parse(content(build(policy), RULES)));
+      const read = (record: string) => new Set(written.filter(({ rule }) => rule.expr.includes(record)).flatMap(({ rule, services }) => (record === SERVICES ? services : matcherNames(rule.expr, 'schedule')!)));
+      for (const record of [SERVICES, VELERO_SCHEDULES]) {
+        const listed = records.filter((r) => r.record === record).map((r) => (record === SERVICES ? r.labels.service! : r.labels.schedule!));
+        expect(new Set(listed).size, record).toBe(listed.length);
+        expect(new Set(listed), record).toEqual(read(record));
+      }
+      if (text === generated) {
+        expect(written.length).toBeLessThan(own.length / 20);
+        expect(records.some((r) => r.record === VELERO_SCHEDULES)).toBe(true);
+      }
     }
   });
 
-  it('300 services: promtool check rules and promtool test rules pass, on ~10 times fewer rules than alerts', async () => {
+  it('150 services: promtool check rules and promtool test rules pass, with fewer alert rules than services', async () => {
     const { generatePolicy } = await import('../../bench/generate.mjs');
-    const policy = policyOf(generatePolicy(300));
+    const policy = policyOf(generatePolicy(150));
     const artifacts = build(policy);
     const { check, test } = await promtool(artifacts);
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    const rules = Number(/SUCCESS: (\d+) rules found/.exec(check.stdout)![1]);
+    expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
     const alerts = policyAlerts(policy).services.reduce((n, s) => n + s.alerts.length, 0);
-    expect(alerts).toBeGreaterThan(1500);
-    expect(rules).toBeLessThan(alerts / 5);
+    expect(alerts).toBeGreaterThan(800);
+    expect(rulesByService(parse(content(artifacts, RULES))).length).toBeLessThan(150);
     expect(test.code, test.stdout + test.stderr).toBe(0);
   }, 180_000);
 
@@ -309,8 +319,7 @@ describe('monitoring emitter', () => {
   });
 
   it('labels and annotations: severity by tier, alert_labels, runbook with {service}, template text escaped', () => {
-    const rules = parse(content(build(policyOf(RICH)), RULES));
-    const all = rules.groups.flatMap((g: any) => g.rules);
+    const all: any[] = rulesByService(parse(content(build(policyOf(RICH)), RULES))).map(({ rule }) => rule);
     const ledger = all.filter((r: any) => r.labels.service === 'ledger');
     expect(ledger.every((r: any) => r.labels.severity === 'critical' && r.labels.tier === 'gold')).toBe(true);
     expect(all.filter((r: any) => r.labels.service === 'files').every((r: any) => r.labels.severity === 'warning')).toBe(true);
@@ -428,7 +437,7 @@ describe('monitoring emitter', () => {
     const acme = readFileSync(join('examples', 'acme', 'drc.yaml'), 'utf8');
     for (const text of [RICH, odd, acme, generatePolicy(120)]) {
       const alerts = policyAlerts(policyOf(text));
-      for (const document of [rulesDocument(alerts.rules), ...testDocuments(alerts).map((f) => f.document)]) {
+      for (const document of [rulesDocument(alerts), ...testDocuments(alerts).map((f) => f.document)]) {
         const written = toYaml(document);
         expect(written).toBe(toYaml(plainData(document)));
         expect(parse(written)).toEqual(plainData(document));

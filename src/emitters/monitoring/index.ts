@@ -13,7 +13,7 @@ import { RULES_FILE, rulesDocument, testDocuments } from './rules.js';
 export const emit: Emitter = function* (context: EmitContext): Iterable<Artifact> {
   const policy = context.policy;
   const alerts = policyAlerts(policy);
-  yield { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts.rules)) };
+  yield { path: `monitoring/prometheus/${RULES_FILE}`, content: toYaml(rulesDocument(alerts)) };
   for (const { file, document } of testDocuments(alerts, RULES_FILE)) yield { path: `monitoring/prometheus/${file}`, content: toYaml(document) };
   yield { path: 'monitoring/grafana/backup-dashboard.json', content: toJson(dashboard(policy)) };
 };

@@ -1,6 +1,6 @@
 /** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
 import { LazyList, YamlItem, yamlKey, yamlScalarMap, yamlValue } from '../serialize.js';
-import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type Scenario, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
+import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type RecordingRule, type Scenario, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
@@ -36,17 +36,25 @@ class RuleItem extends YamlItem {
   }
 }
 
-/** The rules file: the rules in their order, a group for each run of rules with the same group name. */
-export function rulesDocument(rules: readonly AlertRule[]): unknown {
-  const groups: { name: string; rules: AlertRule[] }[] = [];
-  for (const rule of rules) {
+/**
+ * The rules file: the rules in their order, a group for each run of rules with the same group name. The
+ * recording rules come first in the first group (`drc`, where the shared rules that read them are): a
+ * group evaluates its rules in order, so they read this evaluation's values.
+ */
+export function rulesDocument(alerts: Pick<PolicyAlerts, 'rules' | 'records'>): unknown {
+  const groups: { name: string; rules: (AlertRule | RecordingRule)[] }[] = [];
+  for (const rule of alerts.rules) {
     const last = groups[groups.length - 1];
     if (last?.name === rule.group) last.rules.push(rule);
     else groups.push({ name: rule.group, rules: [rule] });
   }
+  if (alerts.records.length > 0) {
+    if (groups[0]?.name !== 'drc') throw new Error('drc: recording rules without the shared rules that read them');
+    groups[0].rules.unshift(...alerts.records);
+  }
   // Each group's items are made as it is written, and dropped once written.
   return { groups: new LazyList(groups.length, function* () {
-    for (const g of groups) yield { name: g.name, rules: g.rules.map((r) => new RuleItem(r)) };
+    for (const g of groups) yield { name: g.name, rules: g.rules.map((r) => ('record' in r ? { record: r.record, expr: r.expr, labels: r.labels } : new RuleItem(r))) };
   }) };
 }
 
@@ -72,28 +80,31 @@ class SeriesItem extends YamlItem {
 class ExpectedAlertItem extends YamlItem {
   constructor(
     private readonly a: AlertRule,
-    private readonly scenario: Scenario,
+    private readonly member: AlertMember,
   ) {
     super();
   }
 
   value() {
-    return expected(this.a, this.scenario);
+    return expected(this.a, this.member);
   }
 
   /** What value() gives, written without making it. */
   text(indent: string): string {
     const a = this.a;
-    const series = this.scenario.series;
+    const series = this.member.scenario.series;
+    const joined = joinsService(a, series);
     const labelOf = (name: string): string | undefined => {
       if (Object.prototype.hasOwnProperty.call(a.labels, name)) return renderTemplate(a.labels[name]!, series);
-      return Object.prototype.hasOwnProperty.call(series, name) ? series[name] : undefined;
+      if (Object.prototype.hasOwnProperty.call(series, name)) return series[name];
+      return joined && name === 'service' ? this.member.service.name : undefined;
     };
     const item = `\n${indent}  `;
     let labels = '';
     // The scenario's labels, then the rule's (a rule label of the same name in the series' place).
     for (const k in series) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
     for (const k in a.labels) if (!Object.prototype.hasOwnProperty.call(series, k)) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
+    if (joined) labels += `${item}service: ${yamlValue(this.member.service.name)}`;
     let annotations = '';
     for (const k in a.annotations) annotations += `${item}${yamlKey(k)}: ${yamlValue(renderTemplateWith(a.annotations[k]!, labelOf))}`;
     return `exp_labels:${labels || ' {}'}\n${indent}exp_annotations:${annotations || ' {}'}`;
@@ -116,18 +127,22 @@ interface Timing {
   values: (steps: number) => string;
 }
 
-/** When the scenario's alert is checked, for rules evaluated every `interval` seconds (one minute unless long). */
-function timing(a: AlertRule, s: Scenario, interval = MINUTE): Timing {
+/**
+ * When the scenario's alert is checked, for rules evaluated every `interval` seconds (one minute unless
+ * long), and the values of its series: the condition becomes true just after `onset` (whole minutes).
+ */
+function timing(a: AlertRule, s: Scenario, interval = MINUTE, onset = ONSET): Timing {
   const f = a.forSeconds;
+  const before = onset / 60;
   switch (s.kind) {
-    case 'age': // a constant timestamp: age = t - ONSET + threshold, so age > threshold once t > ONSET
-      return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `${ONSET - s.threshold}x${n}` };
+    case 'age': // a constant timestamp: age = t - onset + threshold, so age > threshold once t > onset
+      return { quiet: onset + f, fire: onset + 60 + f, values: (n) => `${onset - s.threshold}x${n}` };
     case 'zero':
-      return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `1x${ONSET / 60} 0x${n - ONSET / 60 - 1}` };
+      return { quiet: onset + f, fire: onset + 60 + f, values: (n) => `1x${before} 0x${n - before - 1}` };
     case 'above':
-      return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `0x${ONSET / 60} ${s.threshold + 60}x${n - ONSET / 60 - 1}` };
+      return { quiet: onset + f, fire: onset + 60 + f, values: (n) => `0x${before} ${s.threshold + 60}x${n - before - 1}` };
     case 'increase':
-      return { quiet: ONSET + f, fire: ONSET + 60 + f, values: (n) => `0x${ONSET / 60} 1+1x${n - ONSET / 60 - 1}` };
+      return { quiet: onset + f, fire: onset + 60 + f, values: (n) => `0x${before} 1+1x${n - before - 1}` };
     case 'absent': {
       // Absent from the start: active at the evaluation at t=0, firing at the first evaluation once `for`
       // has passed, pending at the one before.
@@ -179,30 +194,23 @@ class BaselineIndex {
   }
 }
 
-/** Rules of one name and timing, tested together. */
-interface ScenarioGroup {
-  alert: AlertRule;
-  scenario: Scenario;
-  timing: Timing;
-  members: { alert: AlertRule; member: AlertMember; matches: BaselineSeries[] }[];
-}
-
 /** A promtool test file. */
 export interface TestFile {
   file: string;
   document: unknown;
 }
 
-/** Does the group belong in the long file (LONG_TESTS_FILE)? */
-function isLong(group: ScenarioGroup): boolean {
-  return group.scenario.kind === 'absent' && group.timing.fire > LONG_SCENARIO_AFTER;
+/** Does the alert get its `service` label from the join with VELERO_SCHEDULES (neither the rule nor the series has one)? */
+function joinsService(a: AlertRule, series: Labels): boolean {
+  return !Object.prototype.hasOwnProperty.call(a.labels, 'service') && !Object.prototype.hasOwnProperty.call(series, 'service');
 }
 
-function expected(a: AlertRule, scenario: Scenario): { exp_labels: Labels; exp_annotations: Labels } {
-  const series = scenario.series;
+function expected(a: AlertRule, member: AlertMember): { exp_labels: Labels; exp_annotations: Labels } {
+  const series = member.scenario.series;
   // The scenario's labels, then the rule's (a rule label of the same name wins, in the series' place).
   const exp_labels: Labels = { ...series };
   for (const k in a.labels) exp_labels[k] = renderTemplate(a.labels[k]!, series);
+  if (joinsService(a, series)) exp_labels.service = member.service.name;
   const exp_annotations: Labels = {};
   for (const k in a.annotations) exp_annotations[k] = renderTemplate(a.annotations[k]!, exp_labels);
   return { exp_labels, exp_annotations };
@@ -217,28 +225,54 @@ function tested(members: readonly AlertMember[]): readonly AlertMember[] {
   return members.length <= 2 ? members : [members[0]!, members[members.length - 1]!];
 }
 
+/** A rule's tested services, each with the baseline series its scenario selects. */
+interface Driven {
+  rule: AlertRule;
+  timing: Timing;
+  members: { member: AlertMember; matches: BaselineSeries[] }[];
+}
+
+/** An alert_rule_test check: the alerts of one name expected to fire at one time. */
+function check(at: number, alertname: string, firing: Driven[]) {
+  return { eval_time: promDuration(at), alertname, exp_alerts: firing.flatMap((d) => d.members.map((m) => new ExpectedAlertItem(d.rule, m.member))) };
+}
+
 /**
- * Test groups that prove every rule fires when it should and stays quiet when it should not. Rules
- * with the same alert name and the same timing share one group: their tested services' series break
- * together and the group expects all of them (one group per scenario with every series once made a
- * multi-gigabyte file for 1,000 services). A group holds the
- * series its scenario breaks; an `absent()` group also holds every other service's series of that metric,
- * or their own absent alerts would fire too (only alerts of the group's name are checked, and those read
- * only that metric). A last group with every series healthy checks that no alert fires. The long
- * `absent()` groups go to a second file (LONG_TESTS_FILE, written only when there are some), whose rules
- * are evaluated every 15 minutes; their input series keep one sample a minute.
+ * Checks at each time a rule is quiet or fires: at each, every tested service of the rules of that name
+ * that fire by then, and nothing else (so a rule that fires early, late or for another service fails).
+ */
+function checks(driven: Driven[]) {
+  const byName = new Map<string, Driven[]>();
+  for (const d of driven) {
+    const list = byName.get(d.rule.alert);
+    if (list) list.push(d);
+    else byName.set(d.rule.alert, [d]);
+  }
+  return [...byName].flatMap(([alertname, rules]) => {
+    const times = [...new Set(rules.flatMap((d) => [d.timing.quiet, d.timing.fire]))].sort((a, b) => a - b);
+    return times.map((at) => check(at, alertname, rules.filter((d) => d.timing.fire <= at)));
+  });
+}
+
+/**
+ * The promtool test files: they prove every rule fires when it should, for the services it should, and
+ * stays quiet otherwise. promtool evaluates every rule at every step of every test group, and an alert
+ * whose series are missing is pending at each of them, so there are few groups and each holds the
+ * series that keep the other rules quiet:
+ * - **scenarios**: every baseline series, healthy, except those of the tested services, broken so that
+ *   each rule's condition becomes true `for` before one common time. Each alert name is checked just
+ *   before it (nothing fires) and at it (exactly the tested services fire).
+ * - **absent() of a metric**, one group per metric: that metric's series without the tested services'
+ *   ones (absent from the start), checked when each rule is pending and when it fires. Those that fire
+ *   after LONG_SCENARIO_AFTER go to a second file (LONG_TESTS_FILE, written only when there are some),
+ *   evaluated every 15 minutes; their input series keep one sample a minute.
  */
 export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): TestFile[] {
   const baseline = alerts.services.flatMap((s) => s.baseline);
   const index = new BaselineIndex(baseline);
-  const byMetric = new Map<string, BaselineSeries[]>();
-  for (const b of baseline) {
-    const list = byMetric.get(b.metric);
-    if (list) list.push(b);
-    else byMetric.set(b.metric, [b]);
-  }
-  const position = new Map<BaselineSeries, number>();
-  for (let i = 0; i < baseline.length; i++) position.set(baseline[i]!, i);
+  const drive = (rule: AlertRule, t: Timing): Driven => ({ rule, timing: t, members: tested(rule.members).map((member) => ({ member, matches: index.matching(member.scenario) })) });
+  const steady = alerts.rules.filter((r) => r.members[0]!.scenario.kind !== 'absent');
+  const absent = alerts.rules.filter((r) => r.members[0]!.scenario.kind === 'absent');
   // Each series is written in several groups: one string per series (and per healthy/broken values).
   const texts = new Map<BaselineSeries, string>();
   const textOf = (b: BaselineSeries) => {
@@ -253,80 +287,76 @@ export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): Tes
     if (text === undefined) valueTexts.set(key, (text = healthyValues(b, steps)));
     return text;
   };
-  const groups = new Map<string, ScenarioGroup>();
-  for (const rule of alerts.rules) {
-    // The rule's services share its expression and `for`, so they share its timing.
-    const scenario = rule.members[0]!.scenario;
-    const t = timing(rule, scenario);
-    const key = `${rule.alert}|${scenario.kind}|${t.quiet}|${t.fire}|${t.values(1000)}`;
-    const group = groups.get(key) ?? { alert: rule, scenario, timing: t, members: [] };
-    for (const member of tested(rule.members)) group.members.push({ alert: rule, member, matches: index.matching(member.scenario) });
-    groups.set(key, group);
-  }
-  const minuteGroups = [...groups.values()].filter((g) => !isLong(g));
-  const longGroups = [...groups.values()].filter(isLong).map((g) => ({ ...g, timing: timing(g.alert, g.scenario, LONG_EVALUATION_INTERVAL) }));
-  const scenarioTest = ({ alert, scenario, timing: t, members }: ScenarioGroup) => {
-    const steps = Math.ceil(t.fire / 60) + 2;
-    const brokenSeries = new Set<BaselineSeries>();
-    for (const m of members) for (const b of m.matches) brokenSeries.add(b);
-    const absent = scenario.kind === 'absent';
-    let relevant: BaselineSeries[];
-    if (absent) {
-      // Every rule of this alert name is absent() of this one metric: the group needs the metric's other
-      // series (so no other service's alert of this name fires), and nothing else.
-      relevant = (byMetric.get(scenario.metric) ?? []).filter((b) => !brokenSeries.has(b));
-    } else {
-      // No generated expression joins two series, so an alert that is not absent() reads only the series
-      // its scenario breaks: the group needs nothing else (other services' alerts are not checked here).
-      relevant = [...brokenSeries].sort((x, y) => position.get(x)! - position.get(y)!);
+
+  const tests: unknown[] = [];
+  if (steady.length > 0) {
+    // Each rule's condition starts `for` before the common firing time.
+    const longestFor = Math.max(...steady.map((r) => r.forSeconds));
+    const driven = steady.map((r) => drive(r, timing(r, r.members[0]!.scenario, MINUTE, ONSET + longestFor - r.forSeconds)));
+    const steps = Math.ceil((ONSET + 60 + longestFor) / 60) + 2;
+    const broken = new Map<BaselineSeries, string>();
+    const unmatched: SeriesItem[] = [];
+    for (const d of driven) {
+      const values = d.timing.values(steps);
+      for (const { member, matches } of d.members) {
+        if (matches.length === 0) unmatched.push(new SeriesItem(seriesText(member.scenario.metric, member.scenario.series), values));
+        for (const b of matches) {
+          if (broken.has(b)) throw new Error(`drc: two alert scenarios break ${textOf(b)}`);
+          broken.set(b, values);
+        }
+      }
     }
-    const brokenValues = t.values(steps);
-    const unmatched = absent ? [] : members.filter((m) => m.matches.length === 0);
-    return {
-      name: members.length === 1 ? `${alert.alert} ${Object.values(members[0]!.member.scenario.series).join(' ')}` : `${alert.alert} (${members.length} series)`,
+    tests.push({
+      name: `scenarios (${broken.size + unmatched.length} of ${baseline.length + unmatched.length} series broken)`,
       interval: '1m',
-      input_series: new LazyList(relevant.length + unmatched.length, function* () {
-        for (const b of relevant) yield new SeriesItem(textOf(b), brokenSeries.has(b) ? brokenValues : healthy(b, steps));
-        for (const m of unmatched) yield new SeriesItem(seriesText(m.member.scenario.metric, m.member.scenario.series), brokenValues);
+      input_series: new LazyList(baseline.length + unmatched.length, function* () {
+        for (const b of baseline) yield new SeriesItem(textOf(b), broken.get(b) ?? healthy(b, steps));
+        yield* unmatched;
       }),
-      alert_rule_test: [
-        { eval_time: promDuration(t.quiet), alertname: alert.alert, exp_alerts: [] },
-        { eval_time: promDuration(t.fire), alertname: alert.alert, exp_alerts: new LazyList(members.length, function* () {
-          for (const m of members) yield new ExpectedAlertItem(m.alert, m.member.scenario);
-        }) },
-      ],
+      alert_rule_test: checks(driven),
+    });
+  }
+
+  // absent() groups: by metric, on the minute grid or the long one.
+  const absentGroups = new Map<string, { metric: string; long: boolean; rules: AlertRule[] }>();
+  for (const r of absent) {
+    const metric = r.members[0]!.scenario.metric;
+    const long = timing(r, r.members[0]!.scenario).fire > LONG_SCENARIO_AFTER;
+    const key = `${long} ${metric}`;
+    const group = absentGroups.get(key) ?? { metric, long, rules: [] };
+    group.rules.push(r);
+    absentGroups.set(key, group);
+  }
+  const byMetric = new Map<string, BaselineSeries[]>();
+  for (const b of baseline) {
+    const list = byMetric.get(b.metric);
+    if (list) list.push(b);
+    else byMetric.set(b.metric, [b]);
+  }
+  const absentTest = ({ metric, long, rules }: { metric: string; long: boolean; rules: AlertRule[] }) => {
+    const driven = rules.map((r) => drive(r, timing(r, r.members[0]!.scenario, long ? LONG_EVALUATION_INTERVAL : MINUTE)));
+    const removed = new Set(driven.flatMap((d) => d.members.flatMap((m) => m.matches)));
+    const present = (byMetric.get(metric) ?? []).filter((b) => !removed.has(b));
+    const steps = Math.ceil(Math.max(...driven.map((d) => d.timing.fire)) / 60) + 2;
+    return {
+      name: `absent() of ${metric} (${driven.reduce((n, d) => n + d.members.length, 0)} series)`,
+      interval: '1m',
+      input_series: new LazyList(present.length, function* () {
+        for (const b of present) yield new SeriesItem(textOf(b), healthy(b, steps));
+      }),
+      alert_rule_test: checks(driven),
     };
   };
-  const rules = alerts.rules;
-  // Everything healthy, up to the latest time a scenario above checks, absent() ones aside: an absent()
-  // alert is never even pending while its series exist, so checking it past their own firing times adds
-  // nothing, and their long `for` (a Velero schedule's gap, 30h for a daily one) made this group most of
-  // the time promtool takes (it evaluates every rule at every minute up to the last eval_time).
-  const healthyTest = () => {
-    let end = ONSET + 60;
-    for (const r of rules) if (r.members[0]!.scenario.kind !== 'absent') end = Math.max(end, timing(r, r.members[0]!.scenario).fire);
-    const steps = Math.ceil(end / 60) + 2;
-    return {
-      name: 'all healthy',
-      interval: '1m',
-      input_series: new LazyList(baseline.length, function* () {
-        for (const b of baseline) yield new SeriesItem(textOf(b), healthy(b, steps));
-      }),
-      alert_rule_test: [...new Set(rules.map((r) => r.alert))].sort().flatMap((alertname) => [
-        { eval_time: promDuration(ONSET), alertname, exp_alerts: [] },
-        { eval_time: promDuration(end), alertname, exp_alerts: [] },
-      ]),
-    };
-  };
-  // Each test is made as it is written, and dropped once written.
-  const tests = new LazyList(minuteGroups.length + (rules.length > 0 ? 1 : 0), function* () {
-    for (const group of minuteGroups) yield scenarioTest(group);
-    if (rules.length > 0) yield healthyTest();
+  const minuteAbsent = [...absentGroups.values()].filter((g) => !g.long);
+  const longAbsent = [...absentGroups.values()].filter((g) => g.long);
+  const minute = new LazyList(tests.length + minuteAbsent.length, function* () {
+    yield* tests;
+    for (const g of minuteAbsent) yield absentTest(g);
   });
-  const files: TestFile[] = [{ file: TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(MINUTE), tests } }];
-  if (longGroups.length > 0) {
-    const long = new LazyList(longGroups.length, function* () {
-      for (const group of longGroups) yield scenarioTest(group);
+  const files: TestFile[] = [{ file: TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(MINUTE), tests: minute } }];
+  if (longAbsent.length > 0) {
+    const long = new LazyList(longAbsent.length, function* () {
+      for (const g of longAbsent) yield absentTest(g);
     });
     files.push({ file: LONG_TESTS_FILE, document: { rule_files: [rulesFile], evaluation_interval: promDuration(LONG_EVALUATION_INTERVAL), tests: long } });
   }

@@ -70,7 +70,7 @@ function validateAll(artifacts: Artifact[]): any[] {
       expect(ok).toBe(true);
       expect(m.metadata.namespace).toBe('velero');
       const name = m.metadata.name ?? m.metadata.generateName;
-      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9-])?$/);
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9-])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/); // DNS-1123 subdomain (a generateName may end in -)
       if (m.kind === 'Schedule') {
         const fields = m.spec.schedule.replace(/^CRON_TZ=\S+ /, '').split(' ');
         expect(fields).toHaveLength(5);
@@ -164,20 +164,20 @@ services:
 
     const schedules = Object.fromEntries(all.filter((m) => m.kind === 'Schedule').map((m) => [m.metadata.name, m]));
     expect(Object.keys(schedules)).toEqual([
-      'apps', 'apps-daily', 'apps-weekly', 'apps-monthly', 'apps-yearly',
-      'everything', 'everything-monthly',
+      'apps', 'apps.daily', 'apps.weekly', 'apps.monthly', 'apps.yearly',
+      'everything', 'everything.monthly',
     ]);
     // every 90m has no cron: hourly is the nearest one that is at least as frequent, and it says so.
     expect(schedules.apps.spec.schedule).toBe('0 * * * *');
     expect(schedules.apps.metadata.annotations['drc.dev/note']).toContain('every 90m');
     // The hourly GFS cron equals the main cron, so the main schedule keeps its 12 hours (min 2 gaps).
     expect(schedules.apps.spec.template.ttl).toBe('12h0m0s');
-    expect(schedules['apps-hourly']).toBeUndefined();
-    expect(schedules['apps-daily'].spec).toMatchObject({ schedule: '0 0 * * *', template: { ttl: '168h0m0s' } });
-    expect(schedules['apps-weekly'].spec).toMatchObject({ schedule: '0 0 * * 0', template: { ttl: '672h0m0s' } });
-    expect(schedules['apps-monthly'].spec).toMatchObject({ schedule: '0 0 1 * *', template: { ttl: `${360 * 24}h0m0s` } });
-    expect(schedules['apps-yearly'].spec).toMatchObject({ schedule: '0 0 1 1 *', template: { ttl: `${730 * 24}h0m0s` } });
-    expect(schedules['apps-daily'].metadata.labels).toEqual({
+    expect(schedules['apps.hourly']).toBeUndefined();
+    expect(schedules['apps.daily'].spec).toMatchObject({ schedule: '0 0 * * *', template: { ttl: '168h0m0s' } });
+    expect(schedules['apps.weekly'].spec).toMatchObject({ schedule: '0 0 * * 0', template: { ttl: '672h0m0s' } });
+    expect(schedules['apps.monthly'].spec).toMatchObject({ schedule: '0 0 1 * *', template: { ttl: `${360 * 24}h0m0s` } });
+    expect(schedules['apps.yearly'].spec).toMatchObject({ schedule: '0 0 1 1 *', template: { ttl: `${730 * 24}h0m0s` } });
+    expect(schedules['apps.daily'].metadata.labels).toEqual({
       'app.kubernetes.io/managed-by': 'drc', 'drc.dev/service': 'apps', 'drc.dev/tier': 'gold', 'drc.dev/gfs': 'daily',
     });
     expect(schedules.apps.spec.template).toMatchObject({
@@ -198,8 +198,8 @@ services:
       storageLocation: 'other-eu-west-1',
       ttl: '1440h0m0s',
     });
-    expect(schedules['everything-monthly'].spec.schedule).toBe('CRON_TZ=Europe/Berlin 30 1 1 * *');
-    expect(schedules['everything-daily']).toBeUndefined();
+    expect(schedules['everything.monthly'].spec.schedule).toBe('CRON_TZ=Europe/Berlin 30 1 1 * *');
+    expect(schedules['everything.daily']).toBeUndefined();
     expect(schedules.everything.metadata.annotations['drc.dev/restore-test']).toContain('separate cluster');
 
     const restore = all.find((m) => m.kind === 'Restore');
@@ -224,6 +224,13 @@ services:
     expect(names).toContain('cluster-state');
     const restore = all.find((m) => m.kind === 'Restore');
     expect(restore.spec.namespaceMapping).toEqual({ payments: 'payments-restore-test', production: 'production-restore-test' });
+  });
+
+  it('a service named like another service\'s GFS schedule (apps-weekly next to apps\' weekly one) gets a Schedule of its own name', () => {
+    const text = RICH.replace('  everything:\n', '  apps-weekly:\n    tier: silver\n    kind: kubernetes\n    namespaces: { include: [blog] }\n    schedule: daily at 03:00\n  everything:\n');
+    const names = validateAll(build(policyOf(text))).filter((m) => m.kind === 'Schedule').map((m) => m.metadata.name);
+    expect(names).toEqual(expect.arrayContaining(['apps.weekly', 'apps-weekly']));
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('is deterministic', () => {

@@ -149,8 +149,8 @@ describe('monitoring emitter', () => {
     const velero = alerts.filter((r: any) => r.alert === 'DrcVeleroBackupTooOld').map((r: any) => r.expr);
     expect(velero).toEqual([
       'time() - velero_backup_last_successful_timestamp{schedule="cluster-state"} > 27000',
-      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state-daily"} > 108000',
-      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state-weekly"} > 626400',
+      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state.daily"} > 108000',
+      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state.weekly"} > 626400',
     ]);
   });
 

@@ -25,7 +25,7 @@ export interface StorageLocationPlan {
 }
 
 export interface VeleroSchedulePlan {
-  /** Schedule name: the service name, or `<service>-<period>` for a GFS period. */
+  /** Schedule name: the service name, or `<service>.<period>` for a GFS period (a DNS subdomain). */
   name: string;
   period: 'main' | GfsPeriod;
   /** The cron Velero parses (a `CRON_TZ=<zone> ` prefix when the service has a non-UTC time zone). */
@@ -181,7 +181,8 @@ function planSchedules(service: Service): VeleroSchedulePlan[] {
   ];
   for (const g of extras) {
     schedules.push({
-      name: `${service.name}-${g.period}`,
+      // `.` cannot be in a service name: `x.weekly` can never be another service's schedule (`x-weekly`'s).
+      name: `${service.name}.${g.period}`,
       period: g.period,
       schedule: `${prefix}${g.cron}`,
       cron: g.cron,

@@ -8,7 +8,7 @@ import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
 import { byName, METRICS, tierName } from '../layout.js';
 import { planVelero, type VeleroPlan } from '../kubernetes/plan.js';
-import { oneOf, stringLiteral } from './promql.js';
+import { oneOf, regexLiteral, stringLiteral } from './promql.js';
 import { sha256Hex } from '../../hash.js';
 
 /** Metrics from other exporters that the rules use (docs/artifacts/monitoring.md). */
@@ -277,7 +277,6 @@ function serviceDrafts(
   velero: VeleroPlan,
   shared: SharedLabels,
   runbook: string,
-  sharedSchedules: ReadonlySet<string>,
 ): { drafts: AlertDraft[]; baseline: BaselineSeries[] } {
   const tier = tierName(service);
   const region = service.regions[0] ?? policy.regions.primary;
@@ -298,10 +297,8 @@ function serviceDrafts(
     const labels = extra ? { ...shared.labels, ...extra } : shared.labels;
     const labelsKey = extra ? `${shared.key}\n${Object.entries(extra).join('\n')}` : shared.key;
     const annotations = { summary: templateLiteral(summary), description, runbook_url: runbook };
-    // A schedule name that two services claim would make the schedule-to-service map ambiguous: such a
-    // rule is not shared (its key holds the service's name).
-    const own = velero?.schedules.some((s) => sharedSchedules.has(s)) ? `\n${service.name}` : '';
-    const key = `${alert}\n${expr}\n${forSeconds}\n${labelsKey}\n${annotations.summary}\n${description}${own}`;
+    // Schedule names are unique (kubernetes/plan.ts), so the schedule-to-service map is never ambiguous.
+    const key = `${alert}\n${expr}\n${forSeconds}\n${labelsKey}\n${annotations.summary}\n${description}`;
     drafts.push({ alert, expr, single: velero?.single ?? serviceSelector, schedules: velero?.schedules, forSeconds, labels, annotations, scenario, key });
   };
   const t = thresholds(service);
@@ -346,7 +343,7 @@ function serviceDrafts(
         `${SERVICE}: a Velero backup failed`,
         'A backup of Velero schedule {{ $labels.schedule }} failed or partially failed in the last hour.',
         { kind: 'increase', metric: EXTERNAL_METRICS.veleroFailures, series: { schedule: main.name } },
-        { single: `{schedule=~"${names.join('|')}"}`, schedules: names },
+        { single: `{schedule=~"${names.map(regexLiteral).join('|')}"}`, schedules: names },
       );
     }
   } else if (service.kind !== 'aws-backup') {
@@ -574,16 +571,6 @@ export function policyAlerts(policy: Policy): PolicyAlerts {
     const velero = planVelero(policy);
     const runbook = templateLiteral(runbookTemplate(policy));
     const labelSets = new Map<string, SharedLabels>();
-    // Schedule names that more than one service claims.
-    const claimed = new Map<string, Service>();
-    const sharedSchedules = new Set<string>();
-    for (const v of velero.services) {
-      for (const s of v.schedules) {
-        const by = claimed.get(s.name);
-        if (by && by !== v.service) sharedSchedules.add(s.name);
-        claimed.set(s.name, v.service);
-      }
-    }
     const draftsOf = new Map<Service, AlertDraft[]>();
     const services = [...policy.services].sort(byName).map((service): ServiceAlerts => {
       const labelsKey = `${severity(service)}\n${tierName(service)}`;
@@ -592,7 +579,7 @@ export function policyAlerts(policy: Policy): PolicyAlerts {
         const labels = ruleLabels(policy, service);
         labelSets.set(labelsKey, (shared = { labels, key: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join('\n') }));
       }
-      const { drafts, baseline } = serviceDrafts(policy, service, velero, shared, runbook, sharedSchedules);
+      const { drafts, baseline } = serviceDrafts(policy, service, velero, shared, runbook);
       draftsOf.set(service, drafts);
       return { service, alerts: drafts, baseline };
     });

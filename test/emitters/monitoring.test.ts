@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
@@ -15,6 +16,7 @@ import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
 import { sharedReference } from '../harness/shared.js';
 import { matcherNames, recordingRules, rulesByService } from '../harness/alert-rules.js';
+import { oneOf } from '../../src/emitters/monitoring/promql.js';
 
 const SCHEMAS = sharedReference('prometheus-schemas');
 
@@ -443,6 +445,21 @@ describe('monitoring emitter', () => {
         expect(parse(written)).toEqual(plainData(document));
       }
     }
+  });
+
+  it('a matcher from oneOf selects exactly its names, whatever they hold (property)', () => {
+    // The matcher's string read as PromQL reads it (Go's strconv.Unquote for these escapes), then as an anchored RE2 regex.
+    const read = (quoted: string) => quoted.replace(/\\(.)/gs, (_, c: string) => (c === 'n' ? '\n' : c));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 12 }), (names, other) => {
+        const m = /^service(=~?)"((?:[^"\\]|\\.)*)"$/s.exec(oneOf('service', names))!;
+        expect(m).not.toBeNull();
+        const text = read(m[2]!);
+        const selects = (value: string) => (m[1] === '=' ? value === text : new RegExp(`^(?:${text})$`, 's').test(value));
+        for (const n of names) expect(selects(n), n).toBe(true);
+        expect(selects(other)).toBe(names.includes(other));
+      }),
+    );
   });
 
   it('labelsText escapes backslashes, quotes and line breaks, and keeps the labels in order', () => {

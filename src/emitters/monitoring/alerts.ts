@@ -1,7 +1,9 @@
 /**
- * Alert rules per service, each paired with the promtool scenario that proves it fires when it should
- * and stays quiet when it should not. The rules file and the test file are both built from this list,
- * so they cannot drift apart. Metric names come from layout.METRICS plus the documented EXTERNAL_METRICS.
+ * The alerts of every service, each with the promtool scenario that proves it fires when it should and
+ * stays quiet when it should not, and the rules that watch them: services whose rule would be the same
+ * but for their name share one (mergeRules). The rules file and the test files are both built from
+ * these, so they cannot drift apart. Metric names come from layout.METRICS plus the documented
+ * EXTERNAL_METRICS.
  */
 import { hasContinuousMechanism } from '../../model/continuous.js';
 import type { Policy, Service } from '../../model/types.js';
@@ -133,14 +135,9 @@ export function templateLiteral(text: string): string {
 
 /** What promtool prints for a template: `{{ $labels.x }}` filled, escaped braces restored. */
 export function renderTemplate(template: string, labels: Labels): string {
-  return renderTemplateWith(template, (name) => labels[name]);
-}
-
-/** renderTemplate with the labels read through a function. */
-export function renderTemplateWith(template: string, label: (name: string) => string | undefined): string {
   if (!template.includes('{{')) return template; // most label values
   return template
-    .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => label(name) ?? '<no value>')
+    .replace(/\{\{ \$labels\.([a-zA-Z_][a-zA-Z0-9_]*) \}\}/g, (_, name: string) => labels[name] ?? '<no value>')
     .replace(/\{\{ "\{\{" \}\}/g, '{{');
 }
 
@@ -196,19 +193,12 @@ export function labelsText(labels: Labels): string {
   let text = '';
   let separator = '';
   for (const k of Object.keys(labels)) {
-    const v = labels[k]!;
-    const escaped = NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
-    text += `${separator}${k}="${escaped}"`;
+    text += `${separator}${k}="${stringLiteral(labels[k]!)}"`;
     separator = ',';
   }
   return text;
 }
 
-const NEEDS_ESCAPE = /[\\"\n]/;
-
-function sel(labels: Labels): string {
-  return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
-}
 
 export interface ServiceAlerts {
   service: Service;
@@ -235,7 +225,7 @@ export function thresholds(service: Service): ServiceThresholds {
   return { backupAge, restoreTestAge: service.restoreTest?.value.maxGapSeconds ?? null, rto: service.rto?.value.seconds ?? null, rpo };
 }
 
-/** Velero service plans by service name, built once per plan (serviceAlerts runs once per service). */
+/** Velero service plans by service name, built once per plan (serviceDrafts runs once per service). */
 const veleroByName = new WeakMap<VeleroPlan, Map<string, VeleroPlan['services'][number]>>();
 function veleroPlanOf(velero: VeleroPlan, name: string): VeleroPlan['services'][number] | undefined {
   let byName = veleroByName.get(velero);
@@ -315,7 +305,7 @@ function serviceDrafts(
         `${SERVICE}: Velero schedule ${SCHEDULE} missed its backups`,
         `The newest successful backup of Velero schedule {{ $labels.schedule }} is older than ${durationWords(threshold)} (schedule gap ${durationWords(s.gapSeconds)} plus slack).`,
         { kind: 'age', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: s.name }, threshold },
-        { single: sel({ schedule: s.name }), schedules: [s.name], extra: { schedule: SCHEDULE } },
+        { single: `{${oneOf('schedule', [s.name])}}`, schedules: [s.name], extra: { schedule: SCHEDULE } },
       );
       baseline.push(
         { metric: EXTERNAL_METRICS.veleroLastSuccess, labels: { schedule: s.name }, healthy: 'ts' },
@@ -333,7 +323,7 @@ function serviceDrafts(
         `${SERVICE}: no Velero backup success recorded for schedule ${SCHEDULE}`,
         `Velero reports no successful backup of schedule ${SCHEDULE} for ${durationWords(forAbsent)}: Velero is not scraped, was restarted and has not completed a backup since, or the schedule does not exist.`,
         { kind: 'absent', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: main.name } },
-        { single: sel({ schedule: main.name }), schedules: [main.name] },
+        { single: `{${oneOf('schedule', [main.name])}}`, schedules: [main.name] },
       );
       const names = veleroService.schedules.map((s) => s.name);
       add(

@@ -1,6 +1,6 @@
 /** PromQL text for label matchers, shared by the alert rules and the dashboard. */
 
-/** A PromQL double-quoted string's content: backslashes and quotes escaped. */
+/** A PromQL double-quoted string's content (or a Prometheus text-format label value): backslashes, quotes and line breaks escaped. */
 export function stringLiteral(text: string): string {
   return /[\\"\n]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : text;
 }

@@ -1,6 +1,6 @@
-/** The Prometheus rule file and its `promtool test rules` file, both built from the AlertSpec list. */
-import { LazyList, YamlItem, yamlKey, yamlScalarMap, yamlValue } from '../serialize.js';
-import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type RecordingRule, type Scenario, labelsText, promDuration, renderTemplate, renderTemplateWith } from './alerts.js';
+/** The Prometheus rule file and its `promtool test rules` files, both built from the policy's alerts and rules (alerts.ts). */
+import { LazyList, YamlItem, yamlScalarMap, yamlValue } from '../serialize.js';
+import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type RecordingRule, type Scenario, labelsText, promDuration, renderTemplate } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
@@ -73,41 +73,6 @@ class SeriesItem extends YamlItem {
 
   text(indent: string): string {
     return `series: ${yamlValue(this.series)}\n${indent}values: ${yamlValue(this.values)}`;
-  }
-}
-
-/** An alert a promtool test expects: its labels and annotations as promtool renders them. */
-class ExpectedAlertItem extends YamlItem {
-  constructor(
-    private readonly a: AlertRule,
-    private readonly member: AlertMember,
-  ) {
-    super();
-  }
-
-  value() {
-    return expected(this.a, this.member);
-  }
-
-  /** What value() gives, written without making it. */
-  text(indent: string): string {
-    const a = this.a;
-    const series = this.member.scenario.series;
-    const joined = joinsService(a, series);
-    const labelOf = (name: string): string | undefined => {
-      if (Object.prototype.hasOwnProperty.call(a.labels, name)) return renderTemplate(a.labels[name]!, series);
-      if (Object.prototype.hasOwnProperty.call(series, name)) return series[name];
-      return joined && name === 'service' ? this.member.service.name : undefined;
-    };
-    const item = `\n${indent}  `;
-    let labels = '';
-    // The scenario's labels, then the rule's (a rule label of the same name in the series' place).
-    for (const k in series) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
-    for (const k in a.labels) if (!Object.prototype.hasOwnProperty.call(series, k)) labels += `${item}${yamlKey(k)}: ${yamlValue(labelOf(k))}`;
-    if (joined) labels += `${item}service: ${yamlValue(this.member.service.name)}`;
-    let annotations = '';
-    for (const k in a.annotations) annotations += `${item}${yamlKey(k)}: ${yamlValue(renderTemplateWith(a.annotations[k]!, labelOf))}`;
-    return `exp_labels:${labels || ' {}'}\n${indent}exp_annotations:${annotations || ' {}'}`;
   }
 }
 
@@ -234,7 +199,7 @@ interface Driven {
 
 /** An alert_rule_test check: the alerts of one name expected to fire at one time. */
 function check(at: number, alertname: string, firing: Driven[]) {
-  return { eval_time: promDuration(at), alertname, exp_alerts: firing.flatMap((d) => d.members.map((m) => new ExpectedAlertItem(d.rule, m.member))) };
+  return { eval_time: promDuration(at), alertname, exp_alerts: firing.flatMap((d) => d.members.map((m) => expected(d.rule, m.member))) };
 }
 
 /**

@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/checker/index.js';
 import { METRICS } from '../../src/emitters/layout.js';
 import { emit } from '../../src/emitters/monitoring/index.js';
-import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, SERVICES, templateLiteral, thresholds, VELERO_SCHEDULES } from '../../src/emitters/monitoring/alerts.js';
+import { EXTERNAL_METRICS, holdFor, labelsText, policyAlerts, renderTemplate, SERVICES, templateLiteral, thresholds, VELERO_SERVICE } from '../../src/emitters/monitoring/alerts.js';
 import { LONG_EVALUATION_INTERVAL, LONG_SCENARIO_AFTER, rulesDocument, testDocuments } from '../../src/emitters/monitoring/rules.js';
 import { plainData, toYaml } from '../../src/emitters/serialize.js';
 import type { Artifact } from '../../src/emitters/types.js';
 import type { Policy } from '../../src/model/types.js';
 import { makeTempDir, requireTool, run } from '../harness/index.js';
 import { sharedReference } from '../harness/shared.js';
-import { matcherNames, recordingRules, rulesByService } from '../harness/alert-rules.js';
+import { matcherNames, recordingRules, rulesByService, serviceOfSchedule } from '../harness/alert-rules.js';
 import { oneOf } from '../../src/emitters/monitoring/promql.js';
 
 const SCHEMAS = sharedReference('prometheus-schemas');
@@ -72,10 +72,10 @@ async function promtool(artifacts: Artifact[], rulesText = content(artifacts, RU
   }
 }
 
-const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS), SERVICES, VELERO_SCHEDULES]);
+const ALLOWED_METRICS = new Set<string>([...Object.values(METRICS), ...Object.values(EXTERNAL_METRICS), SERVICES]);
 
 /** The services a dashboard query selects: its first matcher, `service="a"` or `service=~"a|b"`. */
-const servicesIn = (expr: string): string[] => matcherNames(expr, 'service')!;
+const servicesIn = (expr: string): string[] => matcherNames(expr, 'service', true)!;
 
 function metricNames(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1]!);
@@ -138,22 +138,28 @@ describe('monitoring emitter', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(test.code, test.stdout + test.stderr).toBe(0);
     const rules = parse(content(artifacts, RULES));
-    const alerts = rules.groups.flatMap((g: any) => g.rules);
-    const db = alerts.filter((r: any) => r.labels.service === 'production-db');
+    expect(rules.groups.map((g: any) => g.name)).toEqual(['drc']);
+    const written = rulesByService(rules);
+    const alerts = written.map(({ rule }) => rule);
+    const of = (service: string): any[] => written.filter(({ services }) => services.includes(service)).map(({ rule }) => rule);
+    const db = of('production-db');
     expect(db.map((r: any) => r.alert)).toEqual(expect.arrayContaining(['DrcBackupTooOld', 'DrcWalArchiveStale', 'DrcWalArchiveFailing', 'DrcRestoreTestOverdue']));
-    expect(db.every((r: any) => r.labels.severity === 'critical' && r.labels.team === 'sre')).toBe(true);
-    expect(db[0].annotations.runbook_url).toBe('https://runbooks.acme.example/dr/production-db');
+    expect(db.every((r: any) => r.labels.severity === 'critical' && r.labels.team === 'sre' && r.labels.service === undefined)).toBe(true);
+    expect(renderTemplate(db[0].annotations.runbook_url, { service: 'production-db' })).toBe('https://runbooks.acme.example/dr/production-db');
     // WAL archiving watches the RPO (15m); the scheduled copies watch the schedule gap + slack (1h + 15m).
     expect(db.find((r: any) => r.alert === 'DrcWalArchiveStale').expr).toBe('pg_stat_archiver_last_archive_age{service="production-db"} > 900');
     expect(db.find((r: any) => r.alert === 'DrcBackupTooOld').expr).toBe('time() - drc_backup_last_success_timestamp_seconds{service="production-db"} > 4500');
-    const analytics = alerts.filter((r: any) => r.labels.service === 'analytics-db');
+    const analytics = of('analytics-db');
     expect(analytics.every((r: any) => r.labels.severity === 'warning')).toBe(true);
     const velero = alerts.filter((r: any) => r.alert === 'DrcVeleroBackupTooOld').map((r: any) => r.expr);
+    // Velero labels its series by schedule: the rules take the service from the schedule's name.
+    const withService = (inner: string) => `label_replace(${inner}, "service", "$1", "schedule", "${VELERO_SERVICE}")`;
     expect(velero).toEqual([
-      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state"} > 27000',
-      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state.daily"} > 108000',
-      'time() - velero_backup_last_successful_timestamp{schedule="cluster-state.weekly"} > 626400',
+      withService('time() - velero_backup_last_successful_timestamp{schedule="cluster-state"} > 27000'),
+      withService('time() - velero_backup_last_successful_timestamp{schedule="cluster-state.daily"} > 108000'),
+      withService('time() - velero_backup_last_successful_timestamp{schedule="cluster-state.weekly"} > 626400'),
     ]);
+    expect(VELERO_SERVICE).toBe('([^.]+)(?:[.].*)?');
   });
 
   it('the generated tests are real: a weakened threshold makes promtool test rules fail', async () => {
@@ -202,7 +208,7 @@ describe('monitoring emitter', () => {
           for (const a of c.exp_alerts) {
             const rule = ruleOf(c.alertname, a.exp_labels);
             // absent() of one service, or its form for several (which absent() of a regex matcher is not).
-            expect(rule.expr).toMatch(/^absent\(|^drc:\w+:info\{[^}]*\} unless on \((service|schedule)\) \w+$/);
+            expect(rule.expr).toMatch(/^absent\(|^drc:service:info\{[^}]*\} unless on \(service\) \w+$|^label_replace\((absent\(|drc:service:info)/);
             const hold = seconds(rule.for);
             expect(hold).toBeLessThanOrEqual(seconds(c.eval_time));
             expect(seconds(c.eval_time)).toBeGreaterThan(LONG_SCENARIO_AFTER);
@@ -256,26 +262,36 @@ describe('monitoring emitter', () => {
       const written = rulesByService(parse(content(build(policy), RULES)));
       expect(written.flatMap(({ rule, services }) => services.map((s) => `${rule.alert} ${s}`)).sort()).toEqual(own);
       for (const { rule, services } of written) {
-        if (services.length === 1) continue;
-        // Shared: no `service` label (the series has it); the texts name each service through the template.
+        // No `service` label (the series has it), so a rule's labels do not depend on its services; the
+        // texts name each service through the template.
         expect(rule.labels.service).toBeUndefined();
         for (const key of ['summary', 'description', 'runbook_url']) expect(rule.annotations[key]).not.toMatch(new RegExp(`\\b(${services.join('|')})\\b`));
-        expect(renderTemplate(rule.annotations.summary!, { service: services[1]! })).toMatch(new RegExp(`^${services[1]}: `));
+        const last = services[services.length - 1]!;
+        expect(renderTemplate(rule.annotations.summary!, { service: last })).toMatch(new RegExp(`^${last}: `));
       }
+      // Velero's rules select exactly the schedules of their services' alerts, and each schedule's name gives its service.
+      const selected = written.filter(({ rule }) => rule.alert.startsWith('DrcVelero')).flatMap(({ rule }) => {
+        const schedules = matcherNames(rule.expr, 'schedule');
+        const services = matcherNames(rule.expr, 'service');
+        return (schedules ?? services!).map((name) => `${rule.alert} ${serviceOfSchedule(name)} ${name}`);
+      });
+      // (An absent() rule of several selects their main schedules by service: a main schedule is named for its service.)
+      const planned = policyAlerts(policy).services.flatMap((s) =>
+        (s.alerts as { alert: string; schedules?: readonly string[] }[]).flatMap((a) => (a.schedules ?? []).map((n) => `${a.alert} ${s.service.name} ${n}`)),
+      );
+      expect(selected.sort()).toEqual(planned.sort());
       // Every rule carries drc_rule, so no two rules have the same name and labels (promtool rejects that).
       const identities = written.map(({ rule }) => `${rule.alert} ${JSON.stringify(Object.entries(rule.labels).sort())}`);
       expect(new Set(identities).size).toBe(written.length);
-      // The recorded names are exactly the services and schedules that shared rules read.
+      // The recorded names are exactly the services that the absent() rules of several services read.
       const records = recordingRules(parse(content(build(policy), RULES)));
-      const read = (record: string) => new Set(written.filter(({ rule }) => rule.expr.includes(record)).flatMap(({ rule, services }) => (record === SERVICES ? services : matcherNames(rule.expr, 'schedule')!)));
-      for (const record of [SERVICES, VELERO_SCHEDULES]) {
-        const listed = records.filter((r) => r.record === record).map((r) => (record === SERVICES ? r.labels.service! : r.labels.schedule!));
-        expect(new Set(listed).size, record).toBe(listed.length);
-        expect(new Set(listed), record).toEqual(read(record));
-      }
+      const listed = records.map((r) => r.labels.service!);
+      expect(records.every((r) => r.record === SERVICES && r.expr === 'vector(1)')).toBe(true);
+      expect(new Set(listed).size).toBe(listed.length);
+      expect(new Set(listed)).toEqual(new Set(written.filter(({ rule }) => rule.expr.includes(SERVICES)).flatMap(({ services }) => services)));
       if (text === generated) {
         expect(written.length).toBeLessThan(own.length / 20);
-        expect(records.some((r) => r.record === VELERO_SCHEDULES)).toBe(true);
+        expect(written.some(({ rule, services }) => rule.alert === 'DrcVeleroMetricsMissing' && services.length > 1)).toBe(true);
       }
     }
   });
@@ -321,14 +337,17 @@ describe('monitoring emitter', () => {
   });
 
   it('labels and annotations: severity by tier, alert_labels, runbook with {service}, template text escaped', () => {
-    const all: any[] = rulesByService(parse(content(build(policyOf(RICH)), RULES))).map(({ rule }) => rule);
-    const ledger = all.filter((r: any) => r.labels.service === 'ledger');
+    const written = rulesByService(parse(content(build(policyOf(RICH)), RULES)));
+    const all: any[] = written.map(({ rule }) => rule);
+    const of = (service: string): any[] => written.filter(({ services }) => services.includes(service)).map(({ rule }) => rule);
+    const ledger = of('ledger');
     expect(ledger.every((r: any) => r.labels.severity === 'critical' && r.labels.tier === 'gold')).toBe(true);
-    expect(all.filter((r: any) => r.labels.service === 'files').every((r: any) => r.labels.severity === 'warning')).toBe(true);
+    expect(of('files').every((r: any) => r.labels.severity === 'warning')).toBe(true);
     expect(ledger[0].labels.team).toBe('sre-{{ "{{" }} .oops }}');
     expect(renderTemplate(ledger[0].labels.team, {})).toBe('sre-{{ .oops }}');
     expect(ledger[0].labels.page).toBe('yes');
-    expect(ledger[0].annotations.runbook_url).toBe('https://runbooks.example/ledger?ref={{ "{{" }}x}}');
+    expect(ledger[0].annotations.runbook_url).toBe('https://runbooks.example/{{ $labels.service }}?ref={{ "{{" }}x}}');
+    expect(renderTemplate(ledger[0].annotations.runbook_url, { service: 'ledger' })).toBe('https://runbooks.example/ledger?ref={{x}}');
     for (const r of all) {
       expect(r.for).toMatch(/^\d+[smhd]$/);
       expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
@@ -336,7 +355,7 @@ describe('monitoring emitter', () => {
     // RPO 2m: WAL staleness after 2 minutes, held 1 minute.
     expect(ledger.find((r: any) => r.alert === 'DrcWalArchiveStale')).toMatchObject({ expr: 'pg_stat_archiver_last_archive_age{service="ledger"} > 120', for: '1m' });
     // The files service is not continuous: its copies are checked against the RPO (1 day).
-    expect(all.find((r: any) => r.alert === 'DrcBackupTooOld' && r.labels.service === 'files').expr).toBe(
+    expect(of('files').find((r: any) => r.alert === 'DrcBackupTooOld').expr).toBe(
       'time() - drc_backup_last_success_timestamp_seconds{service="files"} > 86400',
     );
     expect(templateLiteral('a{{b')).toBe('a{{ "{{" }}b');
@@ -379,14 +398,9 @@ describe('monitoring emitter', () => {
     // Every DrcVeleroBackupTooOld rule's schedule is drawn with the rule's own threshold.
     const rules = parse(content(artifacts, RULES)).groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert === 'DrcVeleroBackupTooOld');
     expect(rules.length).toBeGreaterThan(1); // the main schedule and the GFS ones
-    for (const rule of rules) {
-      const schedule = rule.labels.schedule;
-      const threshold = Number(/> (\d+)$/.exec(rule.expr)![1]);
-      const target = velero.targets.find((t: any) => {
-        const m = /schedule(=~?)"((?:[^"\\]|\\.)*)"/.exec(t.expr)!;
-        const names = m[1] === '=' ? [m[2]] : m[2]!.split('|').map((n: string) => n.replace(/\\(.)/g, '$1'));
-        return names.includes(schedule);
-      });
+    for (const rule of rules) for (const schedule of matcherNames(rule.expr, 'schedule')!) {
+      const threshold = Number(/> (\d+), "service"/.exec(rule.expr)![1]);
+      const target = velero.targets.find((t: any) => matcherNames(t.expr, 'schedule')!.includes(schedule));
       expect(target, schedule).toBeDefined();
       const line = velero.fieldConfig.overrides.find((o: any) => o.matcher.options === target.refId);
       expect(line.properties[0].value.steps[1].value, schedule).toBe(threshold);

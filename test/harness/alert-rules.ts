@@ -14,33 +14,36 @@ interface RulesDocument {
 
 const unescape = (text: string) => text.replace(/\\(.)/g, '$1');
 
-/** The names a matcher of `label` selects: `label="a"` or `label=~"a|b"` (the first such matcher). */
-export function matcherNames(expr: string, label: string): string[] | null {
-  const m = new RegExp(`${label}(=~?)"((?:[^"\\\\]|\\\\.)*)"`).exec(expr);
-  if (!m) return null;
-  return m[1] === '=' ? [unescape(m[2]!)] : m[2]!.split('|').map((n) => unescape(unescape(n)));
+/**
+ * The names the matchers of `label` select (`label="a"` or `label=~"a|b"`): the first matcher's, and unless
+ * `firstOnly` every matcher of that label in the expression must select the same names.
+ */
+export function matcherNames(expr: string, label: string, firstOnly = false): string[] | null {
+  const all = [...expr.matchAll(new RegExp(`\\b${label}(=~?)"((?:[^"\\\\]|\\\\.)*)"`, 'g'))].map((m) =>
+    m[1] === '=' ? [unescape(m[2]!)] : m[2]!.split('|').map((n) => unescape(unescape(n))),
+  );
+  if (all.length === 0) return null;
+  if (!firstOnly) for (const names of all) if (JSON.stringify(names) !== JSON.stringify(all[0])) throw new Error(`matchers of ${label} differ in ${expr}`);
+  return all[0]!;
 }
 
-/**
- * The services a rule watches: its `service` label when it names one; else its `service` matcher; else
- * (Velero's rules that several services share) the services its schedules map to in the
- * `drc:velero_schedule:info` recording rules.
- */
-export function ruleServices(rule: Pick<WrittenRule, 'expr' | 'labels'>, serviceOfSchedule: ReadonlyMap<string, string> = new Map()): string[] {
-  if (rule.labels.service !== undefined) return [rule.labels.service];
+/** A Velero schedule's service: `<service>` or `<service>.<period>` (the rules' own label_replace does the same). */
+export function serviceOfSchedule(schedule: string): string {
+  return schedule.split('.')[0]!;
+}
+
+/** The services a rule watches: its `service` matcher, else (Velero's rules) its schedules' services. */
+export function ruleServices(rule: Pick<WrittenRule, 'expr'>): string[] {
   const services = matcherNames(rule.expr, 'service');
   if (services) return services;
   const schedules = matcherNames(rule.expr, 'schedule');
   if (!schedules) throw new Error(`no service in ${rule.expr}`);
-  return [...new Set(schedules.map((s) => serviceOfSchedule.get(s) ?? `(no service for schedule ${s})`))];
+  return [...new Set(schedules.map(serviceOfSchedule))];
 }
 
 /** The alert rules of a rules document, each with the services it watches. */
 export function rulesByService(document: RulesDocument): { rule: WrittenRule; services: string[] }[] {
-  const all = document.groups.flatMap((g) => g.rules);
-  const serviceOfSchedule = new Map<string, string>();
-  for (const r of all) if ('record' in r && r.record === 'drc:velero_schedule:info') serviceOfSchedule.set(r.labels.schedule!, r.labels.service!);
-  return all.filter((r): r is WrittenRule => 'alert' in r).map((rule) => ({ rule, services: ruleServices(rule, serviceOfSchedule) }));
+  return document.groups.flatMap((g) => g.rules).filter((r): r is WrittenRule => 'alert' in r).map((rule) => ({ rule, services: ruleServices(rule) }));
 }
 
 /** The recording rules of a rules document. */

@@ -10,7 +10,7 @@ import type { Policy, Service } from '../../model/types.js';
 import { durationWords } from '../../parser/values.js';
 import { byName, METRICS, tierName } from '../layout.js';
 import { planVelero, type VeleroPlan } from '../kubernetes/plan.js';
-import { oneOf, regexLiteral, stringLiteral } from './promql.js';
+import { oneOf, stringLiteral } from './promql.js';
 import { sha256Hex } from '../../hash.js';
 
 /** Metrics from other exporters that the rules use (docs/artifacts/monitoring.md). */
@@ -61,32 +61,23 @@ export interface RecordingRule {
 }
 
 /**
- * The series that map each Velero schedule to its service (value 1, labels `schedule` and `service`; a
- * recording rule `vector(1)` with those labels per schedule): Velero labels its series by schedule only,
- * and an alert that several services share takes its `service` label from here
- * (`* on (schedule) group_left (service)`).
- */
-export const VELERO_SCHEDULES = 'drc:velero_schedule:info';
-
-/**
- * The series that list the services a shared `absent()` alert expects (value 1, label `service`; a
- * recording rule `vector(1)` per service): absent() of a regex matcher fires only when every service is
- * missing, so a shared rule is `drc:service:info{service=~"…"} unless on (service) <metric>`. One
- * recording rule per name is linear: a single expression `or`-ing a labelled vector per name cost
+ * The series that list the services an `absent()` rule of several services expects (value 1, label
+ * `service`; a recording rule `vector(1)` per service): absent() of a regex matcher fires only when every
+ * service is missing, so such a rule is `drc:service:info{service=~"…"} unless on (service) <metric>`.
+ * One recording rule per name is linear: a single expression `or`-ing a labelled vector per name cost
  * Prometheus 2.42 110 ms per evaluation at 1,000 names, 1,000 rules 14 ms.
  */
 export const SERVICES = 'drc:service:info';
 
 /**
- * A rule of the rules file: one service's alert, or the same alert of every service whose rule would be
- * the same but for its name (`members`, in service order; then the service comes from the series).
+ * A rule of the rules file: the alert of every service whose rule would be the same but for its name
+ * (`members`, in service order; one or more). The alerts take `service` from the series.
  */
 export interface AlertRule {
-  group: string;
   alert: string;
   expr: string;
   forSeconds: number;
-  /** Static rule labels (escaped for Go templates); shared between rules, so never changed. */
+  /** Static rule labels (escaped for Go templates). */
   labels: Readonly<Labels>;
   /** Annotation templates; may use `{{ $labels.service }}`, `{{ $labels.region }}`, `{{ $labels.schedule }}`. */
   annotations: Labels;
@@ -147,38 +138,33 @@ export function severity(service: Service): 'critical' | 'warning' {
   return (service.minRegions?.value ?? 0) >= 2 || service.immutable?.value === true ? 'critical' : 'warning';
 }
 
-/**
- * Stand for a service's name, and for the matcher that selects its series, in a rule's text until the
- * rule knows whether it watches one service or several. Policy text never holds them (ruleText).
- */
-const SERVICE = '\u0000';
+/** Stands for the matcher that selects a rule's series until the rule knows which services it watches. */
 const SELECTOR = '\u0001';
-/** Stands for a Velero schedule's name, like SERVICE. */
-const SCHEDULE = '\u0002';
-const PLACEHOLDERS = /[\u0000-\u0002]/;
 
-/** Policy text for a rule: a placeholder in it would be taken for a service name. */
-function ruleText(text: string, where: string): string {
-  if (PLACEHOLDERS.test(text)) throw new Error(`drc: ${where} contains a control character (U+0000 to U+0002)`);
-  return text;
-}
-
-/** The runbook URL of the alerts, with SERVICE for the service's name. */
+/** The runbook URL of the alerts, a template naming `{{ $labels.service }}`. */
 function runbookTemplate(policy: Policy): string {
   const url = policy.monitoring.runbookUrl;
-  return url ? ruleText(url, 'monitoring.runbook_url').split('{service}').join(SERVICE) : `docs/runbooks/${SERVICE}.md`;
+  return url ? templateLiteral(url).split('{service}').join(SERVICE) : `docs/runbooks/${SERVICE}.md`;
 }
 
-/** The static labels of a rule: alert_labels, then severity, service (SERVICE) and tier. */
+/** An alert's service and Velero schedule, in its texts. */
+const SERVICE = '{{ $labels.service }}';
+const SCHEDULE = '{{ $labels.schedule }}';
+
+/**
+ * The static labels of a rule: alert_labels, then severity and tier. Not `service`: the alerts take it
+ * from the series, so a rule's labels (its identity for Prometheus, with its name and group) stay the
+ * same when services join or leave it.
+ */
 function ruleLabels(policy: Policy, service: Service): Labels {
   const labels: Labels = {};
   for (const [k, v] of Object.entries(policy.monitoring.alertLabels).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new Error(`drc: monitoring.alert_labels: "${k}" is not a valid Prometheus label name`);
-    labels[k] = templateLiteral(ruleText(v, `monitoring.alert_labels.${k}`));
+    if (/[\0]/.test(v)) throw new Error(`drc: monitoring.alert_labels.${k} contains a NUL byte`);
+    if (k !== 'service') labels[k] = templateLiteral(v);
   }
   // The computed labels win over alert_labels of the same name.
   labels.severity = severity(service);
-  labels.service = SERVICE;
   labels.tier = tierName(service);
   return labels;
 }
@@ -238,13 +224,11 @@ function veleroPlanOf(velero: VeleroPlan, name: string): VeleroPlan['services'][
 }
 
 /**
- * One service's alert as a rule, with SERVICE for its name and SELECTOR for the matcher of its series.
- * Services whose drafts have the same `key` get one rule (mergeRules).
+ * One service's alert as a rule, with SELECTOR for the matcher of its series. Services whose drafts have
+ * the same `key` get one rule (mergeRules).
  */
 interface AlertDraft extends ServiceAlert {
   expr: string;
-  /** SELECTOR's text in a rule for this service alone: `{service="x"}`, or Velero's schedule matcher. */
-  single: string;
   /** The Velero schedules it selects (Velero's alerts only). */
   schedules?: readonly string[];
   forSeconds: number;
@@ -273,7 +257,6 @@ function serviceDrafts(
   const seriesLabels: Labels = { service: service.name, tier, region };
   const drafts: AlertDraft[] = [];
   const baseline: BaselineSeries[] = [];
-  const serviceSelector = `{service="${stringLiteral(service.name)}"}`;
   const add = (
     alert: string,
     expr: string,
@@ -281,21 +264,19 @@ function serviceDrafts(
     summary: string,
     description: string,
     scenario: Scenario,
-    velero?: { single: string; schedules: readonly string[]; extra?: Labels },
+    schedules?: readonly string[],
   ) => {
-    const extra = velero?.extra;
-    const labels = extra ? { ...shared.labels, ...extra } : shared.labels;
-    const labelsKey = extra ? `${shared.key}\n${Object.entries(extra).join('\n')}` : shared.key;
-    const annotations = { summary: templateLiteral(summary), description, runbook_url: runbook };
-    // Schedule names are unique (kubernetes/plan.ts), so the schedule-to-service map is never ambiguous.
-    const key = `${alert}\n${expr}\n${forSeconds}\n${labelsKey}\n${annotations.summary}\n${description}`;
-    drafts.push({ alert, expr, single: velero?.single ?? serviceSelector, schedules: velero?.schedules, forSeconds, labels, annotations, scenario, key });
+    const annotations = { summary, description, runbook_url: runbook };
+    const key = `${alert}\n${expr}\n${forSeconds}\n${shared.key}\n${summary}\n${description}`;
+    drafts.push({ alert, expr, schedules, forSeconds, labels: shared.labels, annotations, scenario, key });
   };
   const t = thresholds(service);
   const name = service.name;
 
   const veleroService = veleroPlanOf(velero, name);
   if (veleroService) {
+    // The rules derive the service from the schedule (VELERO_SERVICE): the main one is the service's name.
+    if (veleroService.schedules[0] && veleroService.schedules[0].name !== name) throw new Error(`drc: ${name}: Velero's main schedule is not named for the service`);
     for (const s of veleroService.schedules) {
       const threshold = veleroAgeThreshold(s);
       add(
@@ -305,7 +286,7 @@ function serviceDrafts(
         `${SERVICE}: Velero schedule ${SCHEDULE} missed its backups`,
         `The newest successful backup of Velero schedule {{ $labels.schedule }} is older than ${durationWords(threshold)} (schedule gap ${durationWords(s.gapSeconds)} plus slack).`,
         { kind: 'age', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: s.name }, threshold },
-        { single: `{${oneOf('schedule', [s.name])}}`, schedules: [s.name], extra: { schedule: SCHEDULE } },
+        [s.name],
       );
       baseline.push(
         { metric: EXTERNAL_METRICS.veleroLastSuccess, labels: { schedule: s.name }, healthy: 'ts' },
@@ -323,7 +304,7 @@ function serviceDrafts(
         `${SERVICE}: no Velero backup success recorded for schedule ${SCHEDULE}`,
         `Velero reports no successful backup of schedule ${SCHEDULE} for ${durationWords(forAbsent)}: Velero is not scraped, was restarted and has not completed a backup since, or the schedule does not exist.`,
         { kind: 'absent', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: main.name } },
-        { single: `{${oneOf('schedule', [main.name])}}`, schedules: [main.name] },
+        [main.name],
       );
       const names = veleroService.schedules.map((s) => s.name);
       add(
@@ -333,7 +314,7 @@ function serviceDrafts(
         `${SERVICE}: a Velero backup failed`,
         'A backup of Velero schedule {{ $labels.schedule }} failed or partially failed in the last hour.',
         { kind: 'increase', metric: EXTERNAL_METRICS.veleroFailures, series: { schedule: main.name } },
-        { single: `{schedule=~"${names.map(regexLiteral).join('|')}"}`, schedules: names },
+        names,
       );
     }
   } else if (service.kind !== 'aws-backup') {
@@ -432,60 +413,40 @@ function serviceDrafts(
   return { drafts, baseline };
 }
 
-/** The draft's expression for one service: its own matcher in SELECTOR's place. */
-function singleExpr(draft: AlertDraft): string {
-  return draft.expr.split(SELECTOR).join(draft.single);
+/**
+ * The service of a Velero schedule, from its name: `<service>` or `<service>.<period>` (kubernetes/plan.ts;
+ * no service name has a `.`). Velero labels its series by schedule only.
+ */
+export const VELERO_SERVICE = '([^.]+)(?:[.].*)?';
+
+/** The vector with a `service` label taken from its `schedule` (VELERO_SERVICE). */
+function withService(vector: string): string {
+  return `label_replace(${vector}, "service", "$1", "schedule", "${VELERO_SERVICE}")`;
 }
 
 /**
- * The draft's expression for several services. By `service`: their names in one regex matcher; absent(),
- * whose output has no labels for a regex matcher (and fires only when all are missing), becomes one
- * labelled vector per service unless the metric has that service. Velero's, by schedule: the same over
- * their schedules, joined with VELERO_SCHEDULES for the `service` label.
+ * The draft's expression for its rule's services: their names in one matcher (`service="a"` or
+ * `service=~"a|b"`). absent() of a regex matcher fires only when all are missing, and without a `service`
+ * label, so for several it is `drc:service:info{…} unless on (service) <metric>`. Velero's select their
+ * schedules and take `service` from them; a main schedule is named for its service.
  */
-function sharedExpr(draft: AlertDraft, members: readonly AlertMember[]): string {
+function ruleExpr(draft: AlertDraft, members: readonly AlertMember[]): string {
   const s = draft.scenario;
   const absent = s.kind === 'absent' && draft.expr === `absent(${s.metric}${SELECTOR})`;
+  const names = members.map((m) => m.service.name);
   if (draft.schedules === undefined) {
-    const names = members.map((m) => m.service.name);
-    if (absent) return `${SERVICES}{${oneOf('service', names)}} unless on (service) ${s.metric}`;
+    if (absent && names.length > 1) return `${SERVICES}{${oneOf('service', names)}} unless on (service) ${s.metric}`;
     return draft.expr.split(SELECTOR).join(`{${oneOf('service', names)}}`);
   }
-  const schedules = `{${oneOf('schedule', members.flatMap((m) => m.schedules!))}}`;
-  if (absent) return `${VELERO_SCHEDULES}${schedules} unless on (schedule) ${s.metric}`;
-  return `(${draft.expr.split(SELECTOR).join(schedules)}) * on (schedule) group_left (service) ${VELERO_SCHEDULES}`;
-}
-
-/** A rule's labels: the draft's with the placeholders filled for one service, or dropped for several (the series have them). */
-function labelsOf(draft: AlertDraft, member: AlertMember | null): Labels {
-  const labels: Labels = {};
-  for (const k in draft.labels) {
-    const v = draft.labels[k]!;
-    if (v === SERVICE) {
-      if (member) labels[k] = member.service.name;
-    } else if (v === SCHEDULE) {
-      if (member) labels[k] = member.schedules![0]!;
-    } else labels[k] = v;
-  }
-  labels.drc_rule = ruleId(draft);
-  return labels;
-}
-
-/** A text of the draft with the placeholders filled for one service, or as templates for several. */
-function textOf(template: string, member: AlertMember | null): string {
-  if (!PLACEHOLDERS.test(template)) return template;
-  const service = member ? member.service.name : '{{ $labels.service }}';
-  const schedule = member ? (member.schedules?.[0] ?? '') : '{{ $labels.schedule }}';
-  return template.split(SERVICE).join(service).split(SCHEDULE).join(schedule);
+  if (absent && names.length > 1) return `label_replace(${SERVICES}{${oneOf('service', names)}}, "schedule", "$1", "service", "(.+)") unless on (schedule) ${s.metric}`;
+  return withService(draft.expr.split(SELECTOR).join(`{${oneOf('schedule', members.flatMap((m) => m.schedules!))}}`));
 }
 
 /**
- * Rules from every service's drafts. Drafts with the same key make one rule: named for its service when it
- * has one (group `drc-<service>`, as the rule would be written alone), else selecting all of them by a
- * regex matcher, its texts naming `{{ $labels.service }}` (group `drc`, which no service's group name can
- * be). At 10,000 services, 57,000 rules become a few dozen, and `promtool test rules`, which evaluates
- * every rule at every step, takes seconds instead of hours. Also the recording rule that Velero's shared
- * rules join (VELERO_SCHEDULES), when there are any.
+ * Rules from every service's drafts: drafts with the same key make one rule, which selects their
+ * services by one matcher. At 10,000 services, 57,000 rules become a few dozen, and `promtool test
+ * rules`, which evaluates every rule at every step, takes minutes instead of hours. Also the recording
+ * rules (SERVICES) that the absent() rules of several services read.
  */
 function mergeRules(services: readonly ServiceAlerts[], draftsOf: Map<Service, AlertDraft[]>): { rules: AlertRule[]; records: RecordingRule[] } {
   const byKey = new Map<string, { draft: AlertDraft; members: AlertMember[] }>();
@@ -497,45 +458,22 @@ function mergeRules(services: readonly ServiceAlerts[], draftsOf: Map<Service, A
       else byKey.set(draft.key, { draft, members: [member] });
     }
   }
-  const shared: AlertRule[] = [];
-  const own = new Map<Service, AlertRule[]>();
-  const joined = new Map<string, string>(); // schedule -> service, for VELERO_SCHEDULES
+  const rules: AlertRule[] = [];
   const expected = new Set<string>(); // services, for SERVICES
   for (const { draft, members } of byKey.values()) {
-    const one = members.length === 1 ? members[0]! : null;
-    const rule: AlertRule = {
-      group: one ? `drc-${one.service.name}` : 'drc',
-      alert: draft.alert,
-      expr: one ? singleExpr(draft) : sharedExpr(draft, members),
-      forSeconds: draft.forSeconds,
-      labels: labelsOf(draft, one),
-      annotations: { summary: textOf(draft.annotations.summary!, one), description: textOf(draft.annotations.description!, one), runbook_url: textOf(draft.annotations.runbook_url!, one) },
-      members,
-    };
-    if (one) {
-      const list = own.get(one.service);
-      if (list) list.push(rule);
-      else own.set(one.service, [rule]);
-      continue;
-    }
-    shared.push(rule);
-    if (draft.schedules) for (const m of members) for (const schedule of m.schedules!) joined.set(schedule, m.service.name);
-    else if (rule.expr.startsWith(`${SERVICES}{`)) for (const m of members) expected.add(m.service.name);
+    const expr = ruleExpr(draft, members);
+    rules.push({ alert: draft.alert, expr, forSeconds: draft.forSeconds, labels: { ...draft.labels, drc_rule: ruleId(draft) }, annotations: draft.annotations, members });
+    if (expr.includes(`${SERVICES}{`)) for (const m of members) expected.add(m.service.name);
   }
-  const byText = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
-  const records: RecordingRule[] = [
-    ...[...expected].sort().map((service) => ({ record: SERVICES, expr: 'vector(1)', labels: { service } })),
-    ...[...joined].sort(byText).map(([schedule, service]) => ({ record: VELERO_SCHEDULES, expr: 'vector(1)', labels: { schedule, service } })),
-  ];
-  return { rules: [...shared, ...services.flatMap((s) => own.get(s.service) ?? [])], records };
+  return { rules, records: [...expected].sort().map((service) => ({ record: SERVICES, expr: 'vector(1)', labels: { service } })) };
 }
 
 /**
  * The `drc_rule` label: the first 12 hex digits of the sha256 of the rule's text with its services left
  * out. Rules of one alert name whose labels are otherwise equal (the same tier, another threshold) need
- * it: `promtool check rules` rejects rules with the same name and labels. It stays the same when
- * services join or leave the rule, so an alert keeps its identity (its labels) when its rule changes
- * from watching one service to several.
+ * it: `promtool check rules` reports rules with the same name and labels as a lint error. It stays the
+ * same when services join or leave the rule, so Prometheus keeps the rule's pending and firing alerts
+ * across a reload; a new threshold, `for` or text is a new rule.
  */
 function ruleId(draft: AlertDraft): string {
   return sha256Hex(draft.key).slice(0, 12);
@@ -559,7 +497,7 @@ export function policyAlerts(policy: Policy): PolicyAlerts {
   let found = alertsOf.get(policy);
   if (!found) {
     const velero = planVelero(policy);
-    const runbook = templateLiteral(runbookTemplate(policy));
+    const runbook = runbookTemplate(policy);
     const labelSets = new Map<string, SharedLabels>();
     const draftsOf = new Map<Service, AlertDraft[]>();
     const services = [...policy.services].sort(byName).map((service): ServiceAlerts => {

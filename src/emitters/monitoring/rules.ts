@@ -1,6 +1,6 @@
 /** The Prometheus rule file and its `promtool test rules` files, both built from the policy's alerts and rules (alerts.ts). */
 import { LazyList, YamlItem, yamlScalarMap, yamlValue } from '../serialize.js';
-import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type RecordingRule, type Scenario, labelsText, promDuration, renderTemplate } from './alerts.js';
+import { type AlertMember, type AlertRule, type BaselineSeries, type Labels, type PolicyAlerts, type Scenario, labelsText, promDuration, renderTemplate } from './alerts.js';
 
 export const RULES_FILE = 'backup-alerts.yml';
 export const TESTS_FILE = 'backup-alerts.test.yml';
@@ -36,26 +36,22 @@ class RuleItem extends YamlItem {
   }
 }
 
+/** The name of the rules file's one group. */
+export const RULE_GROUP = 'drc';
+
 /**
- * The rules file: the rules in their order, a group for each run of rules with the same group name. The
- * recording rules come first in the first group (`drc`, where the shared rules that read them are): a
- * group evaluates its rules in order, so they read this evaluation's values.
+ * The rules file: one group, the recording rules first (a group evaluates its rules in order, so the
+ * alerts read this evaluation's values), then the alert rules. One group: Prometheus keeps a rule's
+ * pending and firing alerts across a reload only within its group.
  */
 export function rulesDocument(alerts: Pick<PolicyAlerts, 'rules' | 'records'>): unknown {
-  const groups: { name: string; rules: (AlertRule | RecordingRule)[] }[] = [];
-  for (const rule of alerts.rules) {
-    const last = groups[groups.length - 1];
-    if (last?.name === rule.group) last.rules.push(rule);
-    else groups.push({ name: rule.group, rules: [rule] });
-  }
-  if (alerts.records.length > 0) {
-    if (groups[0]?.name !== 'drc') throw new Error('drc: recording rules without the shared rules that read them');
-    groups[0].rules.unshift(...alerts.records);
-  }
-  // Each group's items are made as it is written, and dropped once written.
-  return { groups: new LazyList(groups.length, function* () {
-    for (const g of groups) yield { name: g.name, rules: g.rules.map((r) => ('record' in r ? { record: r.record, expr: r.expr, labels: r.labels } : new RuleItem(r))) };
-  }) };
+  if (alerts.rules.length === 0) return { groups: [] };
+  const records = alerts.records.map((r) => ({ record: r.record, expr: r.expr, labels: r.labels }));
+  const rules = new LazyList(records.length + alerts.rules.length, function* () {
+    yield* records;
+    for (const r of alerts.rules) yield new RuleItem(r);
+  });
+  return { groups: [{ name: RULE_GROUP, rules }] };
 }
 
 /** An input series of a promtool test. */
@@ -133,7 +129,7 @@ const INDEX_LABELS = ['service', 'schedule'] as const;
 class BaselineIndex {
   /** label -> metric -> label value -> series. */
   private readonly byLabel = new Map<string, Map<string, Map<string, BaselineSeries[]>>>(INDEX_LABELS.map((label) => [label, new Map()]));
-  constructor(private readonly baseline: BaselineSeries[]) {
+  constructor(baseline: BaselineSeries[]) {
     for (const b of baseline) {
       for (const label of INDEX_LABELS) {
         const value = b.labels[label];
@@ -148,14 +144,15 @@ class BaselineIndex {
     }
   }
 
-  /** The baseline series a scenario's selector matches (sameSeries), in baseline order. */
+  /**
+   * The baseline series a scenario's selector matches (sameSeries), in baseline order. Every scenario
+   * drives series of the system (alerts.ts puts them in the baseline), so there is at least one.
+   */
   matching(s: Scenario): BaselineSeries[] {
-    for (const label of INDEX_LABELS) {
-      const value = s.series[label];
-      if (value === undefined) continue;
-      return (this.byLabel.get(label)!.get(s.metric)?.get(value) ?? []).filter((b) => sameSeries(b, s));
-    }
-    return this.baseline.filter((b) => sameSeries(b, s));
+    const label = INDEX_LABELS.find((l) => s.series[l] !== undefined);
+    const found = label === undefined ? [] : (this.byLabel.get(label)!.get(s.metric)?.get(s.series[label]!) ?? []).filter((b) => sameSeries(b, s));
+    if (found.length === 0) throw new Error(`drc: no baseline series for the scenario of ${s.metric}{${labelsText(s.series)}}`);
+    return found;
   }
 }
 
@@ -260,11 +257,9 @@ export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): Tes
     const driven = steady.map((r) => drive(r, timing(r, r.members[0]!.scenario, MINUTE, ONSET + longestFor - r.forSeconds)));
     const steps = Math.ceil((ONSET + 60 + longestFor) / 60) + 2;
     const broken = new Map<BaselineSeries, string>();
-    const unmatched: SeriesItem[] = [];
     for (const d of driven) {
       const values = d.timing.values(steps);
-      for (const { member, matches } of d.members) {
-        if (matches.length === 0) unmatched.push(new SeriesItem(seriesText(member.scenario.metric, member.scenario.series), values));
+      for (const { matches } of d.members) {
         for (const b of matches) {
           if (broken.has(b)) throw new Error(`drc: two alert scenarios break ${textOf(b)}`);
           broken.set(b, values);
@@ -272,11 +267,10 @@ export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): Tes
       }
     }
     tests.push({
-      name: `scenarios (${broken.size + unmatched.length} of ${baseline.length + unmatched.length} series broken)`,
+      name: `scenarios (${broken.size} of ${baseline.length} series broken)`,
       interval: '1m',
-      input_series: new LazyList(baseline.length + unmatched.length, function* () {
+      input_series: new LazyList(baseline.length, function* () {
         for (const b of baseline) yield new SeriesItem(textOf(b), broken.get(b) ?? healthy(b, steps));
-        yield* unmatched;
       }),
       alert_rule_test: checks(driven),
     });

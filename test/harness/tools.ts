@@ -13,6 +13,7 @@ export const PG_BIN_DIR = process.env.DRC_PG_BIN ?? '/usr/lib/postgresql/15/bin'
 const INSTALL_HINTS: Record<string, string> = {
   shellcheck: 'apt-get install -y --no-install-recommends shellcheck',
   promtool: 'apt-get install -y --no-install-recommends prometheus',
+  prometheus: 'apt-get install -y --no-install-recommends prometheus',
   pgbackrest: 'apt-get install -y --no-install-recommends pgbackrest',
   age: 'apt-get install -y --no-install-recommends age',
   'age-keygen': 'apt-get install -y --no-install-recommends age',

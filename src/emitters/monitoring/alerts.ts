@@ -185,7 +185,6 @@ export function labelsText(labels: Labels): string {
   return text;
 }
 
-
 export interface ServiceAlerts {
   service: Service;
   alerts: ServiceAlert[];
@@ -284,7 +283,7 @@ function serviceDrafts(
         `time() - ${EXTERNAL_METRICS.veleroLastSuccess}${SELECTOR} > ${threshold}`,
         holdFor(threshold),
         `${SERVICE}: Velero schedule ${SCHEDULE} missed its backups`,
-        `The newest successful backup of Velero schedule {{ $labels.schedule }} is older than ${durationWords(threshold)} (schedule gap ${durationWords(s.gapSeconds)} plus slack).`,
+        `The newest successful backup of Velero schedule ${SCHEDULE} is older than ${durationWords(threshold)} (schedule gap ${durationWords(s.gapSeconds)} plus slack).`,
         { kind: 'age', metric: EXTERNAL_METRICS.veleroLastSuccess, series: { schedule: s.name }, threshold },
         [s.name],
       );
@@ -312,7 +311,7 @@ function serviceDrafts(
         `increase(${EXTERNAL_METRICS.veleroFailures}${SELECTOR}[1h]) > 0 or increase(${EXTERNAL_METRICS.veleroPartialFailures}${SELECTOR}[1h]) > 0`,
         MIN,
         `${SERVICE}: a Velero backup failed`,
-        'A backup of Velero schedule {{ $labels.schedule }} failed or partially failed in the last hour.',
+        `A backup of Velero schedule ${SCHEDULE} failed or partially failed in the last hour.`,
         { kind: 'increase', metric: EXTERNAL_METRICS.veleroFailures, series: { schedule: main.name } },
         names,
       );
@@ -448,10 +447,10 @@ function ruleExpr(draft: AlertDraft, members: readonly AlertMember[]): string {
  * rules`, which evaluates every rule at every step, takes minutes instead of hours. Also the recording
  * rules (SERVICES) that the absent() rules of several services read.
  */
-function mergeRules(services: readonly ServiceAlerts[], draftsOf: Map<Service, AlertDraft[]>): { rules: AlertRule[]; records: RecordingRule[] } {
+function mergeRules(services: readonly { service: Service; drafts: readonly AlertDraft[] }[]): { rules: AlertRule[]; records: RecordingRule[] } {
   const byKey = new Map<string, { draft: AlertDraft; members: AlertMember[] }>();
-  for (const { service } of services) {
-    for (const draft of draftsOf.get(service)!) {
+  for (const { service, drafts } of services) {
+    for (const draft of drafts) {
       const member: AlertMember = draft.schedules ? { service, scenario: draft.scenario, schedules: draft.schedules } : { service, scenario: draft.scenario };
       const found = byKey.get(draft.key);
       if (found) found.members.push(member);
@@ -499,19 +498,17 @@ export function policyAlerts(policy: Policy): PolicyAlerts {
     const velero = planVelero(policy);
     const runbook = runbookTemplate(policy);
     const labelSets = new Map<string, SharedLabels>();
-    const draftsOf = new Map<Service, AlertDraft[]>();
-    const services = [...policy.services].sort(byName).map((service): ServiceAlerts => {
+    const drafted = [...policy.services].sort(byName).map((service) => {
       const labelsKey = `${severity(service)}\n${tierName(service)}`;
       let shared = labelSets.get(labelsKey);
       if (!shared) {
         const labels = ruleLabels(policy, service);
         labelSets.set(labelsKey, (shared = { labels, key: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join('\n') }));
       }
-      const { drafts, baseline } = serviceDrafts(policy, service, velero, shared, runbook);
-      draftsOf.set(service, drafts);
-      return { service, alerts: drafts, baseline };
+      return { service, ...serviceDrafts(policy, service, velero, shared, runbook) };
     });
-    const { rules, records } = mergeRules(services, draftsOf);
+    const services: ServiceAlerts[] = drafted.map(({ service, drafts, baseline }) => ({ service, alerts: drafts, baseline }));
+    const { rules, records } = mergeRules(drafted);
     alertsOf.set(policy, (found = { services, rules, records, byService: new Map(services.map((s) => [s.service, s])) }));
   }
   return found;

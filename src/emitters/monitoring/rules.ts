@@ -162,9 +162,16 @@ export interface TestFile {
   document: unknown;
 }
 
-/** Does the alert get its `service` label from the join with VELERO_SCHEDULES (neither the rule nor the series has one)? */
-function joinsService(a: AlertRule, series: Labels): boolean {
-  return !Object.prototype.hasOwnProperty.call(a.labels, 'service') && !Object.prototype.hasOwnProperty.call(series, 'service');
+/** Items by key, in the order of their first item. */
+function groupBy<K, T>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 function expected(a: AlertRule, member: AlertMember): { exp_labels: Labels; exp_annotations: Labels } {
@@ -172,7 +179,8 @@ function expected(a: AlertRule, member: AlertMember): { exp_labels: Labels; exp_
   // The scenario's labels, then the rule's (a rule label of the same name wins, in the series' place).
   const exp_labels: Labels = { ...series };
   for (const k in a.labels) exp_labels[k] = renderTemplate(a.labels[k]!, series);
-  if (joinsService(a, series)) exp_labels.service = member.service.name;
+  // The series' own `service`, or (Velero's, labelled by schedule) the one the rule takes from the schedule.
+  exp_labels.service = member.service.name;
   const exp_annotations: Labels = {};
   for (const k in a.annotations) exp_annotations[k] = renderTemplate(a.annotations[k]!, exp_labels);
   return { exp_labels, exp_annotations };
@@ -204,21 +212,15 @@ function check(at: number, alertname: string, firing: Driven[]) {
  * that fire by then, and nothing else (so a rule that fires early, late or for another service fails).
  */
 function checks(driven: Driven[]) {
-  const byName = new Map<string, Driven[]>();
-  for (const d of driven) {
-    const list = byName.get(d.rule.alert);
-    if (list) list.push(d);
-    else byName.set(d.rule.alert, [d]);
-  }
-  return [...byName].flatMap(([alertname, rules]) => {
+  return [...groupBy(driven, (d) => d.rule.alert)].flatMap(([alertname, rules]) => {
     const times = [...new Set(rules.flatMap((d) => [d.timing.quiet, d.timing.fire]))].sort((a, b) => a - b);
     return times.map((at) => check(at, alertname, rules.filter((d) => d.timing.fire <= at)));
   });
 }
 
 /**
- * The promtool test files: they prove every rule fires when it should, for the services it should, and
- * stays quiet otherwise. promtool evaluates every rule at every step of every test group, and an alert
+ * The promtool test files: they prove every rule fires when it should, for the services it is tested
+ * with (tested), and that nothing fires otherwise. promtool evaluates every rule at every step of every test group, and an alert
  * whose series are missing is pending at each of them, so there are few groups and each holds the
  * series that keep the other rules quiet:
  * - **scenarios**: every baseline series, healthy, except those of the tested services, broken so that
@@ -277,21 +279,13 @@ export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): Tes
   }
 
   // absent() groups: by metric, on the minute grid or the long one.
-  const absentGroups = new Map<string, { metric: string; long: boolean; rules: AlertRule[] }>();
-  for (const r of absent) {
-    const metric = r.members[0]!.scenario.metric;
-    const long = timing(r, r.members[0]!.scenario).fire > LONG_SCENARIO_AFTER;
-    const key = `${long} ${metric}`;
-    const group = absentGroups.get(key) ?? { metric, long, rules: [] };
-    group.rules.push(r);
-    absentGroups.set(key, group);
-  }
-  const byMetric = new Map<string, BaselineSeries[]>();
-  for (const b of baseline) {
-    const list = byMetric.get(b.metric);
-    if (list) list.push(b);
-    else byMetric.set(b.metric, [b]);
-  }
+  const isLong = (r: AlertRule) => timing(r, r.members[0]!.scenario).fire > LONG_SCENARIO_AFTER;
+  const absentGroups = [...groupBy(absent, (r) => `${isLong(r)} ${r.members[0]!.scenario.metric}`).values()].map((rules) => ({
+    metric: rules[0]!.members[0]!.scenario.metric,
+    long: isLong(rules[0]!),
+    rules,
+  }));
+  const byMetric = groupBy(baseline, (b) => b.metric);
   const absentTest = ({ metric, long, rules }: { metric: string; long: boolean; rules: AlertRule[] }) => {
     const driven = rules.map((r) => drive(r, timing(r, r.members[0]!.scenario, long ? LONG_EVALUATION_INTERVAL : MINUTE)));
     const removed = new Set(driven.flatMap((d) => d.members.flatMap((m) => m.matches)));
@@ -306,8 +300,8 @@ export function testDocuments(alerts: PolicyAlerts, rulesFile = RULES_FILE): Tes
       alert_rule_test: checks(driven),
     };
   };
-  const minuteAbsent = [...absentGroups.values()].filter((g) => !g.long);
-  const longAbsent = [...absentGroups.values()].filter((g) => g.long);
+  const minuteAbsent = absentGroups.filter((g) => !g.long);
+  const longAbsent = absentGroups.filter((g) => g.long);
   const minute = new LazyList(tests.length + minuteAbsent.length, function* () {
     yield* tests;
     for (const g of minuteAbsent) yield absentTest(g);

@@ -12,7 +12,7 @@ import { diffJson, diffMarkdown, diffText } from '../diff/format.js';
 import { isGitSpec, parseGitSpec, readPolicyText, type PolicyText } from '../diff/source.js';
 import type { Policy } from '../model/types.js';
 import { EXIT, UsageError, type Io } from './io.js';
-import { appendStepSummary, printReports, withOutputFiles, type OutputTarget } from './lint.js';
+import { appendStepSummary, parseFormatSpec, printReports, withOutputFiles, type OutputTarget } from './lint.js';
 
 export interface DiffOptions {
   format?: string[];
@@ -27,12 +27,7 @@ export const DIFF_FORMATS = ['text', 'markdown', 'json', 'stylish', 'sarif', 'gi
 
 export function diffTargets(formats: string[] | undefined, files: string[] | undefined): OutputTarget[] {
   const requested = formats && formats.length > 0 ? formats : ['text'];
-  const targets = requested.map((spec) => {
-    const colon = spec.indexOf(':');
-    const format = colon >= 0 ? spec.slice(0, colon) : spec;
-    if (!DIFF_FORMATS.includes(format)) throw new UsageError(`unknown format "${format}" for diff (expected one of: ${DIFF_FORMATS.join(', ')})`);
-    return { format, file: colon >= 0 ? spec.slice(colon + 1) : null };
-  });
+  const targets = requested.map((spec) => parseFormatSpec(spec, DIFF_FORMATS, 'diff'));
   // As for lint: the files go to the last formats without one (`--format text --format json --output-file d.json`).
   return withOutputFiles(targets, files ?? []);
 }

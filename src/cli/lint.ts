@@ -45,15 +45,16 @@ const FORMAT_NAMES = ['stylish', 'json', 'sarif', 'github', 'junit', 'gitlab'];
  */
 export function outputTargets(formats: string[] | undefined, files: string[] | undefined, env: Io['env']): OutputTarget[] {
   const requested = formats && formats.length > 0 ? formats : [env.GITHUB_ACTIONS === 'true' ? 'github' : 'stylish'];
-  return withOutputFiles(requested.map(parseFormatSpec), files ?? []);
+  return withOutputFiles(requested.map((spec) => parseFormatSpec(spec, FORMAT_NAMES)), files ?? []);
 }
 
-function parseFormatSpec(spec: string): OutputTarget {
+/** `format` or `format:file`; `command` names the command whose formats these are in the error (`for diff`). */
+export function parseFormatSpec(spec: string, names: readonly string[], command?: string): OutputTarget {
   const colon = spec.indexOf(':');
   const format = colon >= 0 ? spec.slice(0, colon) : spec;
   const file = colon >= 0 ? spec.slice(colon + 1) : null;
-  if (!FORMAT_NAMES.includes(format)) {
-    throw new UsageError(`unknown format "${format}" (expected one of: ${FORMAT_NAMES.join(', ')})`);
+  if (!names.includes(format)) {
+    throw new UsageError(`unknown format "${format}"${command ? ` for ${command}` : ''} (expected one of: ${names.join(', ')})`);
   }
   return { format, file };
 }

@@ -45,11 +45,11 @@ export const MAX_RULE_ID = 255;
 export const BACKUP_FOLDER_PREFIX = '2';
 
 /**
- * Rule IDs: `drc-<service>` for a service's backups, `drc-<service>.<period>` for its GFS periods, and
- * `drc.<name>` for the bucket's own rules. Service names have no dot, so no two IDs can be equal (S3
- * rejects a configuration that repeats one): a service named `x-daily` or `restore-tests` is safe.
+ * Rule ID of the bucket's restore-test records (tag `drc-retention=restore-test`). Rule IDs are
+ * `drc-<service>` for a service's backups, `drc-<service>.<period>` for its GFS periods, and `drc.<name>`
+ * for the bucket's own rules. Service names have no dot, so no two IDs can be equal (S3 rejects a
+ * configuration that repeats one): a service named `x-daily` or `restore-tests` is safe.
  */
-/** Rule ID of the bucket's restore-test records (tag `drc-retention=restore-test`). */
 export const RESTORE_TEST_RULE_ID = 'drc.restore-tests';
 /**
  * Restore-test records are audit evidence: kept at least 12 months (PCI DSS 10.5.1's audit-trail history,
@@ -191,7 +191,7 @@ export function lifecycleConfiguration(policy: Policy, storage: StorageTarget, b
     const prefix = servicePrefix(policy, service);
     const days = minDefined(retentionDays(service), serviceCap);
     // Only the timestamped backup folders: S3 filters cannot exclude a prefix, and the other folders
-    // must not expire with the backups: restore-tests/ (drc-restore-tests keeps the records longer) and
+    // must not expire with the backups: restore-tests/ (RESTORE_TEST_RULE_ID keeps the records longer) and
     // pgBackRest's repository pgbackrest/ (pgBackRest expires it itself: it may keep files older than
     // the retention, and cannot read archived storage classes).
     rules.push(rule(`drc-${service.name}`, { Prefix: `${prefix}${BACKUP_FOLDER_PREFIX}` }, own, days));
